@@ -1,0 +1,1 @@
+System.Console.Error.WriteLine("help builder: not yet"); return 0;

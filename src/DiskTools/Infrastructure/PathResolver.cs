@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using Microsoft.PowerShell.Commands;
+
+namespace DiskTools.Infrastructure;
+
+/// <summary>
+/// Resolves -Path (wildcards) and -LiteralPath arguments through the session's providers to file-system
+/// paths. A path that matches nothing or belongs to another provider becomes one non-terminating error;
+/// the other paths still resolve.
+/// </summary>
+internal static class PathResolver
+{
+    public const string PathNotFoundId = "PathNotFound";
+    public const string NotFileSystemPathId = "NotFileSystemPath";
+
+    public static List<string> Resolve(PSCmdlet cmdlet, IEnumerable<string>? paths, bool literal, Action<ErrorRecord> reportError)
+    {
+        var resolved = new List<string>();
+        foreach (string path in paths ?? [])
+        {
+            try
+            {
+                ProviderInfo provider;
+                if (literal)
+                {
+                    string one = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _);
+                    if (IsFileSystem(provider, path, reportError))
+                    {
+                        resolved.Add(one);
+                    }
+
+                    continue;
+                }
+
+                var matches = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
+                if (!IsFileSystem(provider, path, reportError))
+                {
+                    continue;
+                }
+
+                if (matches.Count == 0)
+                {
+                    reportError(NotFound(path));
+                }
+
+                resolved.AddRange(matches);
+            }
+            catch (ItemNotFoundException e)
+            {
+                reportError(new ErrorRecord(e, PathNotFoundId, ErrorCategory.ObjectNotFound, path));
+            }
+            catch (ProviderNotFoundException e)
+            {
+                reportError(new ErrorRecord(e, NotFileSystemPathId, ErrorCategory.InvalidArgument, path));
+            }
+            catch (System.Management.Automation.DriveNotFoundException e)
+            {
+                reportError(new ErrorRecord(e, PathNotFoundId, ErrorCategory.ObjectNotFound, path));
+            }
+        }
+
+        return resolved;
+    }
+
+    private static bool IsFileSystem(ProviderInfo provider, string path, Action<ErrorRecord> reportError)
+    {
+        if (provider.ImplementingType == typeof(FileSystemProvider))
+        {
+            return true;
+        }
+
+        reportError(new ErrorRecord(
+            new ArgumentException($"'{path}' is a {provider.Name} path; DiskTools works on file-system paths only."),
+            NotFileSystemPathId,
+            ErrorCategory.InvalidArgument,
+            path));
+        return false;
+    }
+
+    private static ErrorRecord NotFound(string path)
+        => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), PathNotFoundId, ErrorCategory.ObjectNotFound, path);
+}
