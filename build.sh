@@ -48,8 +48,20 @@ task_test() {
       --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
       --logger "console;verbosity=normal" 2>&1 | tee "$results/$name.log" || status=1
   done
-  # One summary line over all projects, in the form CI reads.
-  awk '/^(Passed|Failed)! +- +Failed: /{gsub(",","");f+=$4;p+=$6;s+=$8} END{printf "Total: %d passed, %d failed, %d skipped\n",p,f,s}' "$results"/*.log
+  # One summary line over all projects, in the form CI reads, from the TRX counters (a project whose
+  # test host died leaves no TRX and counts as a failure).
+  local passed=0 failed=0 skipped=0
+  for project in tests/*.Tests/*.csproj; do
+    local trx; trx="$results/$(basename "$project" .csproj).trx"
+    if [ ! -f "$trx" ]; then failed=$((failed + 1)); status=1; continue; fi
+    local counters; counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+    local t p f
+    t=$(sed -n 's/.* total="\([0-9]*\)".*/\1/p' <<<"$counters")
+    p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + t - p - f))
+  done
+  echo "Total: $passed passed, $failed failed, $skipped skipped"
   return $status
 }
 
