@@ -176,12 +176,14 @@ public sealed partial class HelpPageParser
                     throw Error(blocks[i].Line, "SYNTAX holds one '### <ParameterSetName>' heading followed by one code block per parameter set");
                 }
 
-                if (syntaxBlocks.Any(s => string.Equals(s.SetName, setHeading.Text, StringComparison.OrdinalIgnoreCase)))
+                // platyPS marks the default set in the heading only: '### Path (Default)'.
+                string setName = DefaultMarker().Replace(setHeading.Text, string.Empty);
+                if (syntaxBlocks.Any(s => string.Equals(s.SetName, setName, StringComparison.OrdinalIgnoreCase)))
                 {
-                    throw Error(setHeading.Line, $"parameter set '{setHeading.Text}' appears twice");
+                    throw Error(setHeading.Line, $"parameter set '{setName}' appears twice");
                 }
 
-                syntaxBlocks.Add((setHeading.Text, fence));
+                syntaxBlocks.Add((setName, fence));
                 i++;
             }
         }
@@ -199,7 +201,7 @@ public sealed partial class HelpPageParser
             string code = fence.Code.Trim();
             if (!code.StartsWith(commandName, StringComparison.OrdinalIgnoreCase))
             {
-                throw Error(fence.Line, $"the syntax of '{setName}' must start with the command name '{commandName}'");
+                throw Error(fence.Line + 1, $"the syntax of '{setName}' must start with the command name '{commandName}'");
             }
 
             string[] shown = [.. SyntaxParameter().Matches(code).Select(m => m.Groups[1].Value)];
@@ -208,13 +210,13 @@ public sealed partial class HelpPageParser
             string? missing = documented.FirstOrDefault(p => !shown.Contains(p, StringComparer.OrdinalIgnoreCase));
             if (missing is not null)
             {
-                throw Error(fence.Line, $"parameter -{missing} belongs to set '{setName}' but its syntax block does not show it");
+                throw Error(fence.Line + 1, $"parameter -{missing} belongs to set '{setName}' but its syntax block does not show it");
             }
 
             string? extra = shown.FirstOrDefault(p => !documented.Contains(p, StringComparer.OrdinalIgnoreCase));
             if (extra is not null)
             {
-                throw Error(fence.Line, $"syntax of '{setName}' shows -{extra}, which has no '### -{extra}' entry for this set under PARAMETERS");
+                throw Error(fence.Line + 1, $"syntax of '{setName}' shows -{extra}, which has no '### -{extra}' entry for this set under PARAMETERS");
             }
 
             // MAML lists parameters in the order the page shows them, with the documented spelling.
@@ -228,7 +230,7 @@ public sealed partial class HelpPageParser
     {
         foreach (ParameterHelp parameter in parameters)
         {
-            foreach ((string set, int line) in parameter.Metadata.SelectMany(m => m.ParameterSets.Select(s => (s, m.Line))))
+            foreach ((string set, int line) in parameter.Metadata.SelectMany(m => m.ParameterSets.Select(s => (s, m.ParameterSetsLine))))
             {
                 bool known = set == ParameterMetadata.AllSets || setNames.Contains(set, StringComparer.OrdinalIgnoreCase)
                     || (setNames.Length == 1 && setNames[0] == DefaultSetName);
@@ -455,6 +457,9 @@ public sealed partial class HelpPageParser
     private static string Unescape(string text) => MarkdownEscape().Replace(text, "$1");
 
     private HelpFormatException Error(int line, string problem) => new(file, line, problem);
+
+    [GeneratedRegex(@"\s+\(Default\)$")]
+    private static partial Regex DefaultMarker();
 
     [GeneratedRegex(@"\{\{[^}]*\}\}")]
     private static partial Regex Placeholder();

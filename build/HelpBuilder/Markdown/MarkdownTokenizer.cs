@@ -111,6 +111,13 @@ public static partial class MarkdownTokenizer
                 return new FenceBlock(openingLine, opening.Groups[3].Value.Trim(), string.Join('\n', code));
             }
 
+            // A page section heading inside a code block means the block was never closed; saying so beats
+            // the confusing section-order error the swallowed headings would cause.
+            if (SectionHeading().IsMatch(line))
+            {
+                throw new HelpFormatException(file, openingLine, $"code block opened with {marker} is never closed (it runs into '{line.Trim()}' on line {index + 1})");
+            }
+
             code.Add(line.StartsWith(indent, StringComparison.Ordinal) ? line[indent.Length..].TrimEnd() : line.TrimEnd());
         }
 
@@ -122,4 +129,7 @@ public static partial class MarkdownTokenizer
 
     [GeneratedRegex(@"^(#{1,6})\s+(.*)$")]
     private static partial Regex Heading();
+
+    [GeneratedRegex(@"^## (SYNOPSIS|SYNTAX|DESCRIPTION|EXAMPLES|PARAMETERS|INPUTS|OUTPUTS|NOTES|RELATED LINKS)\s*$")]
+    private static partial Regex SectionHeading();
 }

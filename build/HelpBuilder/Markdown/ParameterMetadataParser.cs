@@ -95,7 +95,7 @@ public static partial class ParameterMetadataParser
             defaultValue.Length == 0 ? "None" : defaultValue,
             pipeline,
             Bool("Accept wildcard characters"),
-            fenceLine);
+            values["Parameter Sets"].Line);
     }
 
     private static string[] List(string value) =>

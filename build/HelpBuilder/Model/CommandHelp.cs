@@ -43,7 +43,7 @@ public sealed record ParameterMetadata(
     string DefaultValue,
     string PipelineInput,
     bool Globbing,
-    int Line = 0)
+    int ParameterSetsLine = 0)
 {
     public const string AllSets = "(All)";
 
