@@ -12,11 +12,12 @@ public sealed class CmdletHelpTests : IClassFixture<ModuleSessionFixture>
 {
     // Collects what Get-Command and Get-Help -Full say about one cmdlet, with core cmdlets only (the
     // hosted engine has no Select-Object). Common parameters are excluded: the pages cover them with
-    // '### CommonParameters' and Get-Help adds them itself.
+    // '### CommonParameters' and Get-Help adds them itself. -WhatIf and -Confirm are not excluded: as
+    // platyPS does, a page documents them, so Get-Help shows them in the cmdlet's syntax.
     private const string DescribeScript = """
         param($name)
         $command = Get-Command -Name $name -CommandType Cmdlet
-        $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+        $common = [System.Management.Automation.PSCmdlet]::CommonParameters
         $help = Get-Help -Name $name -Full
         [pscustomobject]@{
             Parameters     = [string[]]@($command.Parameters.Keys | Where-Object { $common -notcontains $_ })
