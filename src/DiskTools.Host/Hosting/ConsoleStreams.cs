@@ -6,8 +6,8 @@ namespace DiskTools.Host.Hosting;
 /// <summary>
 /// The launcher's only way to the console. Every write takes one lock, lifts the progress block off the
 /// screen first and lets it come back afterwards, so output, messages and the bar never interleave.
-/// stdout is buffered when it is not a terminal (fast for pipes) and flushed before anything goes to
-/// stderr, so a reader of both sees them in order.
+/// Both streams flush on every write: a reader of a pipe sees each line as it is produced (a long scan
+/// is watchable with tee), and stdout and stderr stay in order for a reader of both.
 /// </summary>
 internal sealed class ConsoleStreams : IDisposable
 {
@@ -21,7 +21,7 @@ internal sealed class ConsoleStreams : IDisposable
         StdoutIsTerminal = !Console.IsOutputRedirected;
         StderrIsTerminal = !Console.IsErrorRedirected;
         UTF8Encoding utf8 = new(encoderShouldEmitUTF8Identifier: false);
-        stdout = new StreamWriter(Console.OpenStandardOutput(), utf8, 64 * 1024) { AutoFlush = StdoutIsTerminal };
+        stdout = new StreamWriter(Console.OpenStandardOutput(), utf8, 64 * 1024) { AutoFlush = true };
         stderr = new StreamWriter(Console.OpenStandardError(), utf8, 4 * 1024) { AutoFlush = true };
         bool colorAllowed = string.IsNullOrEmpty(Environment.GetEnvironmentVariable("NO_COLOR"))
             && Environment.GetEnvironmentVariable("TERM") != "dumb";

@@ -55,14 +55,13 @@ internal sealed class LauncherUserInterface : PSHostUserInterface, IHostUISuppor
 
     public override void WriteDebugLine(string message) => console.ErrorLine("DEBUG: " + message, "33");
 
+    /// <summary>
+    /// The engine hands every information record that is not ignored to this method (for hosts that keep or
+    /// transcribe them), and separately writes the ones whose preference is Continue through WriteLine, and
+    /// Write-Host messages through Write(colors). So showing here would print them twice or when not asked.
+    /// </summary>
     public override void WriteInformation(InformationRecord record)
     {
-        // Write-Host reaches the host through Write/WriteLine(colors) as well; this overload only has to
-        // show the records that are not host messages (Write-Information), as pwsh does, on stdout.
-        if (record.MessageData is not HostInformationMessage)
-        {
-            console.Out(record.MessageData + "\n");
-        }
     }
 
     public override void WriteProgress(long sourceId, ProgressRecord record) => progress?.Update(sourceId, record);
