@@ -7,7 +7,8 @@ namespace DiskTools.Engine.Btrfs;
 /// Creates, lists and removes read-only btrfs snapshots through an <see cref="ICommandExecutor"/>, so it
 /// behaves the same on this machine and over SSH. It learns the host's layout from the host itself
 /// (/proc/self/mountinfo, realpath, btrfs subvolume list) and caches it for the life of the instance;
-/// create one per operation or call <see cref="RefreshAsync"/> after changing mounts.
+/// create one per operation or call <see cref="RefreshAsync"/> after changing mounts. Calls on one instance
+/// must not overlap (await each before the next); separate instances may run concurrently.
 /// </summary>
 public sealed class BtrfsSnapshotService
 {
@@ -67,16 +68,22 @@ public sealed class BtrfsSnapshotService
         string name = SnapshotName.Format(request.Subvolume, request.Phase, request.Timestamp ?? DateTime.UtcNow, request.SessionId);
         string destination = host.SnapshotDirectory.TrimEnd('/') + "/" + name;
         string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
-        if (host.Subvolumes.Any(s => s.Path == relative))
+
+        // Ask the host, not the cached listing: a plain directory of that name would make btrfs create the
+        // snapshot inside it instead of failing.
+        CommandResult exists = await executor.RunAsync(CommandLine.Create("test", "-e", destination), CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (exists.Succeeded || host.Subvolumes.Any(s => s.Path == relative))
         {
             throw new DiskToolsException(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
                 $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
         }
 
         await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "snapshot", "-r", source, destination).ConfigureAwait(false);
-        layout = null; // the subvolume listing is stale now; the next call reads it again
         CommandResult shown = await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "show", destination).ConfigureAwait(false);
         SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
+
+        // Keep the cached listing current instead of listing the whole filesystem again.
+        layout = host with { Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)] };
         SnapshotName.TryParse(name, out SnapshotNameParts parts);
         return new BtrfsSnapshot
         {
@@ -99,7 +106,7 @@ public sealed class BtrfsSnapshotService
     public async Task<IReadOnlyList<BtrfsSnapshot>> ListAsync(SnapshotFilter? filter, CancellationToken cancellationToken)
     {
         HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
-        CommandResult readOnly = await RunBtrfsAsync(host.HostName, host.FileSystemMountPoint, cancellationToken, "subvolume", "list", "-r", host.FileSystemMountPoint).ConfigureAwait(false);
+        CommandResult readOnly = await RunBtrfsAsync(host.HostName, host.FileSystemMountPoint, cancellationToken, "subvolume", "list", "-a", "-r", host.FileSystemMountPoint).ConfigureAwait(false);
         var readOnlyIds = SubvolumeListing.Parse(readOnly.StandardOutput).Select(e => e.Id).ToHashSet();
         string prefix = host.SnapshotDirectoryInFileSystem.Length == 0 ? string.Empty : host.SnapshotDirectoryInFileSystem + "/";
         var snapshots = new List<BtrfsSnapshot>();
@@ -247,7 +254,7 @@ public sealed class BtrfsSnapshotService
 
         // The directory as btrfs subvolume list names paths: relative to the top level, e.g. "@/.snapshots".
         string inFileSystem = (dirMount.Root.TrimEnd('/') + snapshotDirectory.Result[dirMount.MountPoint.TrimEnd('/').Length..]).Trim('/');
-        CommandResult listed = await RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-u", "-q", fsMount.MountPoint).ConfigureAwait(false);
+        CommandResult listed = await RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint).ConfigureAwait(false);
         var subvolumes = SubvolumeListing.Parse(listed.StandardOutput);
         return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes);
     }

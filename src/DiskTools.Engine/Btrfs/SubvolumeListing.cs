@@ -16,11 +16,18 @@ public sealed record SubvolumeListEntry(long Id, long Generation, long TopLevel,
 }
 
 /// <summary>
-/// Parses <c>btrfs subvolume list</c> output. The path is the rest of the line after "path ", so names with
+/// Parses <c>btrfs subvolume list -a</c> output. The path is the rest of the line after "path ", so names with
 /// spaces and shell metacharacters survive; a name with a newline cannot be told apart and is rejected earlier.
 /// </summary>
+/// <remarks>
+/// Without -a, btrfs-progs prints subvolumes below the listed path relative to the subvolume holding that
+/// path, and the others from the top level — the same subvolume gets different names depending on where
+/// one looks. With -a, every path is from the top level, some prefixed "&lt;FS_TREE&gt;/", which is stripped.
+/// </remarks>
 public static partial class SubvolumeListing
 {
+    private const string TopLevelPrefix = "<FS_TREE>/";
+
     public static IReadOnlyList<SubvolumeListEntry> Parse(string output)
     {
         var entries = new List<SubvolumeListEntry>();
@@ -38,11 +45,14 @@ public static partial class SubvolumeListing
                 long.Parse(match.Groups["top"].Value, CultureInfo.InvariantCulture),
                 ParseUuid(match.Groups["puuid"].Value),
                 ParseUuid(match.Groups["uuid"].Value),
-                match.Groups["path"].Value));
+                StripTopLevelPrefix(match.Groups["path"].Value)));
         }
 
         return entries;
     }
+
+    private static string StripTopLevelPrefix(string path)
+        => path.StartsWith(TopLevelPrefix, StringComparison.Ordinal) ? path[TopLevelPrefix.Length..] : path;
 
     /// <summary>A btrfs UUID field; "-" (none) and anything unparsable become null.</summary>
     public static Guid? ParseUuid(string text) => Guid.TryParse(text, out Guid uuid) && uuid != Guid.Empty ? uuid : null;

@@ -27,6 +27,13 @@ public class ParserTests
     }
 
     [Fact]
+    public void StripsTheTopLevelPrefixOfListA()
+    {
+        var entries = SubvolumeListing.Parse("ID 256 gen 7 top level 5 parent_uuid - uuid 4df266a8-12c9-d44d-9196-deca1098acc7 path <FS_TREE>/@\n");
+        Assert.Equal("@", Assert.Single(entries).Path);
+    }
+
+    [Fact]
     public void ParsesSubvolumeShow()
     {
         const string show = "@/.snapshots/@home-manual-20250101T000000-abcdef12\n" +
