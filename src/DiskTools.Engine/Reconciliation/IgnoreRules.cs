@@ -36,6 +36,50 @@ public sealed class IgnoreRules
         return false;
     }
 
+    /// <summary>True when -Exclude globs were given (the default rules need only the name).</summary>
+    public bool HasPatterns => patterns.Length > 0;
+
+    /// <summary>The default rules on raw name bytes, without decoding (the walker asks once per entry).</summary>
+    public bool IsIgnoredByName(ReadOnlySpan<byte> name, bool atRoot, bool isDirectory)
+    {
+        if (name.IsEmpty)
+        {
+            return false;
+        }
+
+        if (name[0] == (byte)'.' || name[^1] == (byte)'~')
+        {
+            return true;
+        }
+
+        if (isDirectory && atRoot && (name.SequenceEqual(".lumilio"u8) || name.SequenceEqual("inbox"u8)))
+        {
+            return true;
+        }
+
+        return EndsWithIgnoreCase(name, ".tmp"u8) || EndsWithIgnoreCase(name, ".temp"u8) || (name.Length == 9 && EndsWithIgnoreCase(name, "thumbs.db"u8));
+    }
+
+    private static bool EndsWithIgnoreCase(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lowerSuffix)
+    {
+        if (name.Length < lowerSuffix.Length)
+        {
+            return false;
+        }
+
+        ReadOnlySpan<byte> tail = name[^lowerSuffix.Length..];
+        for (int i = 0; i < tail.Length; i++)
+        {
+            byte b = tail[i];
+            if ((b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b) != lowerSuffix[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>True when any directory on the way from the root to <paramref name="relativePath"/> is ignored.</summary>
     public bool IsUnderIgnoredDirectory(string relativePath)
     {
