@@ -95,7 +95,15 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await stop.CancelAsync();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        try
+        {
+            await run; // a stop between two rounds ends the loop normally
+        }
+        catch (OperationCanceledException)
+        {
+            // a stop during a round cancels it
+        }
+
         return clock.Elapsed;
     }
 
