@@ -12,6 +12,13 @@ namespace DiskTools.Engine.Btrfs;
 /// </summary>
 public sealed class BtrfsSnapshotService
 {
+    private const int TargetExistsExitCode = 17;
+
+    private const string CreateScript =
+        "if [ -e \"$2\" ] || [ -L \"$2\" ]; then exit 17; fi\n" +
+        "btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null || exit\n" +
+        "exec btrfs subvolume show \"$2\"";
+
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
     private readonly ICommandExecutor executor;
     private readonly string? computerName;
@@ -69,21 +76,34 @@ public sealed class BtrfsSnapshotService
         string destination = host.SnapshotDirectory.TrimEnd('/') + "/" + name;
         string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
 
-        // Ask the host, not the cached listing: a plain directory of that name would make btrfs create the
-        // snapshot inside it instead of failing.
-        CommandResult exists = await executor.RunAsync(CommandLine.Create("test", "-e", destination), CommandTimeout, cancellationToken).ConfigureAwait(false);
-        if (exists.Succeeded || host.Subvolumes.Any(s => s.Path == relative))
+        if (host.Subvolumes.Any(s => s.Path == relative))
         {
-            throw new DiskToolsException(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
-                $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
+            throw AlreadyExists(host, name, destination);
         }
 
-        await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "snapshot", "-r", source, destination).ConfigureAwait(false);
-        CommandResult shown = await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "show", destination).ConfigureAwait(false);
+        // One round trip: check the target on the host (a plain directory of that name would make btrfs put
+        // the snapshot inside it), snapshot, and describe the result. The script is fixed text; the paths
+        // travel as $1 and $2.
+        var command = CommandLine.ShellScript(CreateScript, source, destination);
+        CommandResult shown = await executor.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (shown.ExitCode == TargetExistsExitCode)
+        {
+            throw AlreadyExists(host, name, destination);
+        }
+
+        if (!shown.Succeeded)
+        {
+            throw BtrfsErrors.FromCommand(shown, new CommandLine("btrfs", ["subvolume", "snapshot", "-r", source, destination]), host.HostName, destination);
+        }
+
         SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
 
         // Keep the cached listing current instead of listing the whole filesystem again.
-        layout = host with { Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)] };
+        layout = host with
+        {
+            Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)],
+            ReadOnlyIds = details.ReadOnly ? new HashSet<long>(host.ReadOnlyIds) { details.Id } : host.ReadOnlyIds,
+        };
         SnapshotName.TryParse(name, out SnapshotNameParts parts);
         return new BtrfsSnapshot
         {
@@ -106,8 +126,6 @@ public sealed class BtrfsSnapshotService
     public async Task<IReadOnlyList<BtrfsSnapshot>> ListAsync(SnapshotFilter? filter, CancellationToken cancellationToken)
     {
         HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
-        CommandResult readOnly = await RunBtrfsAsync(host.HostName, host.FileSystemMountPoint, cancellationToken, "subvolume", "list", "-a", "-r", host.FileSystemMountPoint).ConfigureAwait(false);
-        var readOnlyIds = SubvolumeListing.Parse(readOnly.StandardOutput).Select(e => e.Id).ToHashSet();
         string prefix = host.SnapshotDirectoryInFileSystem.Length == 0 ? string.Empty : host.SnapshotDirectoryInFileSystem + "/";
         var snapshots = new List<BtrfsSnapshot>();
         foreach (SubvolumeListEntry entry in host.Subvolumes)
@@ -131,7 +149,7 @@ public sealed class BtrfsSnapshotService
                 SessionId = parts.SessionId,
                 Host = host.HostName,
                 Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
-                ReadOnly = readOnlyIds.Contains(entry.Id),
+                ReadOnly = host.ReadOnlyIds.Contains(entry.Id),
                 Uuid = entry.Uuid,
                 ParentUuid = entry.ParentUuid,
                 Generation = entry.Generation,
@@ -254,9 +272,13 @@ public sealed class BtrfsSnapshotService
 
         // The directory as btrfs subvolume list names paths: relative to the top level, e.g. "@/.snapshots".
         string inFileSystem = (dirMount.Root.TrimEnd('/') + snapshotDirectory.Result[dirMount.MountPoint.TrimEnd('/').Length..]).Trim('/');
-        CommandResult listed = await RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint).ConfigureAwait(false);
-        var subvolumes = SubvolumeListing.Parse(listed.StandardOutput);
-        return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes);
+        // Both listings at once: all subvolumes, and which of them are read-only (-r filters on the flag).
+        Task<CommandResult> listed = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint);
+        Task<CommandResult> readOnly = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-r", fsMount.MountPoint);
+        await Task.WhenAll(listed, readOnly).ConfigureAwait(false);
+        var subvolumes = SubvolumeListing.Parse(listed.Result.StandardOutput);
+        var readOnlyIds = SubvolumeListing.Parse(readOnly.Result.StandardOutput).Select(e => e.Id).ToHashSet();
+        return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes, readOnlyIds);
     }
 
     private async Task<string> RealPathAsync(string path, Task<string> hostName, bool isSnapshotDirectory, CancellationToken cancellationToken)
@@ -279,6 +301,10 @@ public sealed class BtrfsSnapshotService
             : new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
     }
 
+    private static DiskToolsException AlreadyExists(HostLayout host, string name, string destination)
+        => new(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
+            $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
+
     private async Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)
     {
         var command = new CommandLine("btrfs", arguments);
@@ -294,5 +320,6 @@ public sealed class BtrfsSnapshotService
         string FileSystemMountPoint,
         string SnapshotDirectory,
         string SnapshotDirectoryInFileSystem,
-        IReadOnlyList<SubvolumeListEntry> Subvolumes);
+        IReadOnlyList<SubvolumeListEntry> Subvolumes,
+        IReadOnlySet<long> ReadOnlyIds);
 }
