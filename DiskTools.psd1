@@ -12,6 +12,9 @@
     TypesToProcess       = @('DiskTools.types.ps1xml')
     CmdletsToExport      = @(
         'Get-DiskToolsDependency'
+        'New-BtrfsSnapshot'
+        'Get-BtrfsSnapshot'
+        'Remove-BtrfsSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -55,9 +55,12 @@ public sealed class BtrfsSnapshotService
             .ToArray();
     }
 
-    /// <summary>Takes a read-only snapshot of a top-level subvolume into the snapshot directory.</summary>
-    /// <exception cref="DiskToolsException">SubvolumeNotFound, SubvolumeNotMounted, SnapshotAlreadyExists, BtrfsPermissionDenied, … (see <see cref="BtrfsErrors"/>).</exception>
-    public async Task<BtrfsSnapshot> CreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves where a snapshot would come from and go, checking the subvolume and the name, without
+    /// changing anything — what a confirmation prompt should show. Pass a request with a fixed
+    /// <see cref="SnapshotRequest.Timestamp"/> so <see cref="CreateAsync"/> makes exactly this snapshot.
+    /// </summary>
+    public async Task<PlannedSnapshot> PlanCreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!SnapshotName.IsValidSubvolume(request.Subvolume, out string? why))
@@ -74,12 +77,24 @@ public sealed class BtrfsSnapshotService
         string source = ResolveSubvolume(host, request.Subvolume);
         string name = SnapshotName.Format(request.Subvolume, request.Phase, request.Timestamp ?? DateTime.UtcNow, request.SessionId);
         string destination = host.SnapshotDirectory.TrimEnd('/') + "/" + name;
-        string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
-
-        if (host.Subvolumes.Any(s => s.Path == relative))
+        if (host.Subvolumes.Any(s => s.Path == RelativeToTop(host, name)))
         {
             throw AlreadyExists(host, name, destination);
         }
+
+        return new PlannedSnapshot(name, source, destination, host.HostName);
+    }
+
+    /// <summary>Takes a read-only snapshot of a top-level subvolume into the snapshot directory.</summary>
+    /// <exception cref="DiskToolsException">SubvolumeNotFound, SubvolumeNotMounted, SnapshotAlreadyExists, BtrfsPermissionDenied, … (see <see cref="BtrfsErrors"/>).</exception>
+    public async Task<BtrfsSnapshot> CreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request = request.Timestamp is null ? request with { Timestamp = DateTime.UtcNow } : request;
+        PlannedSnapshot plan = await PlanCreateAsync(request, cancellationToken).ConfigureAwait(false);
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        (string name, string source, string destination) = (plan.Name, plan.SourcePath, plan.Path);
+        string relative = RelativeToTop(host, name);
 
         // One round trip: check the target on the host (a plain directory of that name would make btrfs put
         // the snapshot inside it), snapshot, and describe the result. The script is fixed text; the paths
@@ -247,18 +262,19 @@ public sealed class BtrfsSnapshotService
     {
         Task<string> hostName = executor.GetHostNameAsync(cancellationToken);
         Task<CommandResult> mountText = executor.RunAsync(CommandLine.Create("cat", "/proc/self/mountinfo"), CommandTimeout, cancellationToken);
-        Task<string> fileSystem = RealPathAsync(Location.FileSystem, hostName, isSnapshotDirectory: false, cancellationToken);
+        string fileSystemPath = Location.FileSystem ?? Location.SnapshotDirectory;
+        Task<string> fileSystem = RealPathAsync(fileSystemPath, hostName, isSnapshotDirectory: fileSystemPath == Location.SnapshotDirectory, cancellationToken);
         Task<string> snapshotDirectory = RealPathAsync(Location.SnapshotDirectory, hostName, isSnapshotDirectory: true, cancellationToken);
         await Task.WhenAll(hostName, mountText, fileSystem, snapshotDirectory).ConfigureAwait(false);
 
         string host = hostName.Result;
         MountInfo mounts = MountInfo.Parse(mountText.Result.StandardOutput);
         MountEntry fsMount = mounts.MountContaining(fileSystem.Result)
-            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", Location.FileSystem);
+            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", fileSystemPath);
         if (fsMount.FileSystemType != "btrfs")
         {
             throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument,
-                $"{Location.FileSystem} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", Location.FileSystem);
+                $"{fileSystemPath} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", fileSystemPath);
         }
 
         MountEntry? dirMount = mounts.MountContaining(snapshotDirectory.Result);
@@ -266,7 +282,7 @@ public sealed class BtrfsSnapshotService
         {
             throw new DiskToolsException(BtrfsErrors.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument,
                 $"The snapshot directory {Location.SnapshotDirectory} on {host} is on {(dirMount is null ? "no mount" : $"{dirMount.Source} ({dirMount.FileSystemType}, mounted at {dirMount.MountPoint})")}, " +
-                $"not on the btrfs filesystem {fsMount.Source} of {Location.FileSystem}; snapshots can only be created on the filesystem of their subvolume.",
+                $"not on the btrfs filesystem {fsMount.Source} of {fileSystemPath}; snapshots can only be created on the filesystem of their subvolume.",
                 Location.SnapshotDirectory);
         }
 
@@ -300,6 +316,9 @@ public sealed class BtrfsSnapshotService
                 $"The snapshot directory {path} does not exist on {host}. Create it on the btrfs filesystem first (e.g. btrfs subvolume create {path}).", path)
             : new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
     }
+
+    private static string RelativeToTop(HostLayout host, string name)
+        => host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
 
     private static DiskToolsException AlreadyExists(HostLayout host, string name, string destination)
         => new(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
