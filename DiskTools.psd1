@@ -16,6 +16,9 @@
         'Get-FileRecord'
         'Get-SyncOperation'
         'Get-ReconciliationStatus'
+        'New-BtrfsSnapshot'
+        'Get-BtrfsSnapshot'
+        'Remove-BtrfsSnapshot'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

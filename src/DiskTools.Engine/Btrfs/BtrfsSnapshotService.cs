@@ -12,6 +12,13 @@ namespace DiskTools.Engine.Btrfs;
 /// </summary>
 public sealed class BtrfsSnapshotService
 {
+    private const int TargetExistsExitCode = 17;
+
+    private const string CreateScript =
+        "if [ -e \"$2\" ] || [ -L \"$2\" ]; then exit 17; fi\n" +
+        "btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null || exit\n" +
+        "exec btrfs subvolume show \"$2\"";
+
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
     private readonly ICommandExecutor executor;
     private readonly string? computerName;
@@ -48,9 +55,12 @@ public sealed class BtrfsSnapshotService
             .ToArray();
     }
 
-    /// <summary>Takes a read-only snapshot of a top-level subvolume into the snapshot directory.</summary>
-    /// <exception cref="DiskToolsException">SubvolumeNotFound, SubvolumeNotMounted, SnapshotAlreadyExists, BtrfsPermissionDenied, … (see <see cref="BtrfsErrors"/>).</exception>
-    public async Task<BtrfsSnapshot> CreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Resolves where a snapshot would come from and go, checking the subvolume and the name, without
+    /// changing anything — what a confirmation prompt should show. Pass a request with a fixed
+    /// <see cref="SnapshotRequest.Timestamp"/> so <see cref="CreateAsync"/> makes exactly this snapshot.
+    /// </summary>
+    public async Task<PlannedSnapshot> PlanCreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (!SnapshotName.IsValidSubvolume(request.Subvolume, out string? why))
@@ -67,23 +77,48 @@ public sealed class BtrfsSnapshotService
         string source = ResolveSubvolume(host, request.Subvolume);
         string name = SnapshotName.Format(request.Subvolume, request.Phase, request.Timestamp ?? DateTime.UtcNow, request.SessionId);
         string destination = host.SnapshotDirectory.TrimEnd('/') + "/" + name;
-        string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
-
-        // Ask the host, not the cached listing: a plain directory of that name would make btrfs create the
-        // snapshot inside it instead of failing.
-        CommandResult exists = await executor.RunAsync(CommandLine.Create("test", "-e", destination), CommandTimeout, cancellationToken).ConfigureAwait(false);
-        if (exists.Succeeded || host.Subvolumes.Any(s => s.Path == relative))
+        if (host.Subvolumes.Any(s => s.Path == RelativeToTop(host, name)))
         {
-            throw new DiskToolsException(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
-                $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
+            throw AlreadyExists(host, name, destination);
         }
 
-        await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "snapshot", "-r", source, destination).ConfigureAwait(false);
-        CommandResult shown = await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "show", destination).ConfigureAwait(false);
+        return new PlannedSnapshot(name, source, destination, host.HostName);
+    }
+
+    /// <summary>Takes a read-only snapshot of a top-level subvolume into the snapshot directory.</summary>
+    /// <exception cref="DiskToolsException">SubvolumeNotFound, SubvolumeNotMounted, SnapshotAlreadyExists, BtrfsPermissionDenied, … (see <see cref="BtrfsErrors"/>).</exception>
+    public async Task<BtrfsSnapshot> CreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        request = request.Timestamp is null ? request with { Timestamp = DateTime.UtcNow } : request;
+        PlannedSnapshot plan = await PlanCreateAsync(request, cancellationToken).ConfigureAwait(false);
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        (string name, string source, string destination) = (plan.Name, plan.SourcePath, plan.Path);
+        string relative = RelativeToTop(host, name);
+
+        // One round trip: check the target on the host (a plain directory of that name would make btrfs put
+        // the snapshot inside it), snapshot, and describe the result. The script is fixed text; the paths
+        // travel as $1 and $2.
+        var command = CommandLine.ShellScript(CreateScript, source, destination);
+        CommandResult shown = await executor.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (shown.ExitCode == TargetExistsExitCode)
+        {
+            throw AlreadyExists(host, name, destination);
+        }
+
+        if (!shown.Succeeded)
+        {
+            throw BtrfsErrors.FromCommand(shown, new CommandLine("btrfs", ["subvolume", "snapshot", "-r", source, destination]), host.HostName, destination);
+        }
+
         SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
 
         // Keep the cached listing current instead of listing the whole filesystem again.
-        layout = host with { Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)] };
+        layout = host with
+        {
+            Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)],
+            ReadOnlyIds = details.ReadOnly ? new HashSet<long>(host.ReadOnlyIds) { details.Id } : host.ReadOnlyIds,
+        };
         SnapshotName.TryParse(name, out SnapshotNameParts parts);
         return new BtrfsSnapshot
         {
@@ -106,8 +141,6 @@ public sealed class BtrfsSnapshotService
     public async Task<IReadOnlyList<BtrfsSnapshot>> ListAsync(SnapshotFilter? filter, CancellationToken cancellationToken)
     {
         HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
-        CommandResult readOnly = await RunBtrfsAsync(host.HostName, host.FileSystemMountPoint, cancellationToken, "subvolume", "list", "-a", "-r", host.FileSystemMountPoint).ConfigureAwait(false);
-        var readOnlyIds = SubvolumeListing.Parse(readOnly.StandardOutput).Select(e => e.Id).ToHashSet();
         string prefix = host.SnapshotDirectoryInFileSystem.Length == 0 ? string.Empty : host.SnapshotDirectoryInFileSystem + "/";
         var snapshots = new List<BtrfsSnapshot>();
         foreach (SubvolumeListEntry entry in host.Subvolumes)
@@ -131,7 +164,7 @@ public sealed class BtrfsSnapshotService
                 SessionId = parts.SessionId,
                 Host = host.HostName,
                 Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
-                ReadOnly = readOnlyIds.Contains(entry.Id),
+                ReadOnly = host.ReadOnlyIds.Contains(entry.Id),
                 Uuid = entry.Uuid,
                 ParentUuid = entry.ParentUuid,
                 Generation = entry.Generation,
@@ -229,18 +262,19 @@ public sealed class BtrfsSnapshotService
     {
         Task<string> hostName = executor.GetHostNameAsync(cancellationToken);
         Task<CommandResult> mountText = executor.RunAsync(CommandLine.Create("cat", "/proc/self/mountinfo"), CommandTimeout, cancellationToken);
-        Task<string> fileSystem = RealPathAsync(Location.FileSystem, hostName, isSnapshotDirectory: false, cancellationToken);
+        string fileSystemPath = Location.FileSystem ?? Location.SnapshotDirectory;
+        Task<string> fileSystem = RealPathAsync(fileSystemPath, hostName, isSnapshotDirectory: fileSystemPath == Location.SnapshotDirectory, cancellationToken);
         Task<string> snapshotDirectory = RealPathAsync(Location.SnapshotDirectory, hostName, isSnapshotDirectory: true, cancellationToken);
         await Task.WhenAll(hostName, mountText, fileSystem, snapshotDirectory).ConfigureAwait(false);
 
         string host = hostName.Result;
         MountInfo mounts = MountInfo.Parse(mountText.Result.StandardOutput);
         MountEntry fsMount = mounts.MountContaining(fileSystem.Result)
-            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", Location.FileSystem);
+            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", fileSystemPath);
         if (fsMount.FileSystemType != "btrfs")
         {
             throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument,
-                $"{Location.FileSystem} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", Location.FileSystem);
+                $"{fileSystemPath} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", fileSystemPath);
         }
 
         MountEntry? dirMount = mounts.MountContaining(snapshotDirectory.Result);
@@ -248,15 +282,19 @@ public sealed class BtrfsSnapshotService
         {
             throw new DiskToolsException(BtrfsErrors.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument,
                 $"The snapshot directory {Location.SnapshotDirectory} on {host} is on {(dirMount is null ? "no mount" : $"{dirMount.Source} ({dirMount.FileSystemType}, mounted at {dirMount.MountPoint})")}, " +
-                $"not on the btrfs filesystem {fsMount.Source} of {Location.FileSystem}; snapshots can only be created on the filesystem of their subvolume.",
+                $"not on the btrfs filesystem {fsMount.Source} of {fileSystemPath}; snapshots can only be created on the filesystem of their subvolume.",
                 Location.SnapshotDirectory);
         }
 
         // The directory as btrfs subvolume list names paths: relative to the top level, e.g. "@/.snapshots".
         string inFileSystem = (dirMount.Root.TrimEnd('/') + snapshotDirectory.Result[dirMount.MountPoint.TrimEnd('/').Length..]).Trim('/');
-        CommandResult listed = await RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint).ConfigureAwait(false);
-        var subvolumes = SubvolumeListing.Parse(listed.StandardOutput);
-        return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes);
+        // Both listings at once: all subvolumes, and which of them are read-only (-r filters on the flag).
+        Task<CommandResult> listed = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint);
+        Task<CommandResult> readOnly = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-r", fsMount.MountPoint);
+        await Task.WhenAll(listed, readOnly).ConfigureAwait(false);
+        var subvolumes = SubvolumeListing.Parse(listed.Result.StandardOutput);
+        var readOnlyIds = SubvolumeListing.Parse(readOnly.Result.StandardOutput).Select(e => e.Id).ToHashSet();
+        return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes, readOnlyIds);
     }
 
     private async Task<string> RealPathAsync(string path, Task<string> hostName, bool isSnapshotDirectory, CancellationToken cancellationToken)
@@ -279,6 +317,13 @@ public sealed class BtrfsSnapshotService
             : new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
     }
 
+    private static string RelativeToTop(HostLayout host, string name)
+        => host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
+
+    private static DiskToolsException AlreadyExists(HostLayout host, string name, string destination)
+        => new(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
+            $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
+
     private async Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)
     {
         var command = new CommandLine("btrfs", arguments);
@@ -294,5 +339,6 @@ public sealed class BtrfsSnapshotService
         string FileSystemMountPoint,
         string SnapshotDirectory,
         string SnapshotDirectoryInFileSystem,
-        IReadOnlyList<SubvolumeListEntry> Subvolumes);
+        IReadOnlyList<SubvolumeListEntry> Subvolumes,
+        IReadOnlySet<long> ReadOnlyIds);
 }

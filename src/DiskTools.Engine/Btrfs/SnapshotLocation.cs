@@ -3,15 +3,24 @@ namespace DiskTools.Engine.Btrfs;
 /// <summary>Which btrfs filesystem, and where on it snapshots live.</summary>
 public sealed record SnapshotLocation
 {
-    public const string DefaultFileSystem = "/";
     public const string DefaultSnapshotDirectory = "/.snapshots";
 
-    /// <summary>Any path on the btrfs filesystem whose top-level subvolumes are meant (its mount point, usually).</summary>
-    public string FileSystem { get; init; } = DefaultFileSystem;
+    /// <summary>
+    /// Any path on the btrfs filesystem whose top-level subvolumes are meant (its mount point, usually);
+    /// null means the filesystem holding the snapshot directory — snapshots can only live there anyway.
+    /// </summary>
+    public string? FileSystem { get; init; }
 
     /// <summary>The directory holding the snapshots; must exist on that same filesystem.</summary>
     public string SnapshotDirectory { get; init; } = DefaultSnapshotDirectory;
 }
+
+/// <summary>Where a snapshot would be created, resolved on the host before anything changes.</summary>
+/// <param name="Name">The snapshot's name.</param>
+/// <param name="SourcePath">Where the subvolume is mounted on the host (from mountinfo).</param>
+/// <param name="Path">The snapshot's path on the host.</param>
+/// <param name="Host">The host's real name.</param>
+public sealed record PlannedSnapshot(string Name, string SourcePath, string Path, string Host);
 
 /// <summary>A snapshot to take.</summary>
 /// <param name="Subvolume">Flat top-level subvolume name, e.g. @home.</param>

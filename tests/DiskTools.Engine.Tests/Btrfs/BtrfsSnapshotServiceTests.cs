@@ -70,21 +70,24 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
         for (int i = 0; i < sessions.Length; i++)
         {
             DateTime at = now.AddDays(-ages[i]);
-            await service.CreateAsync(new SnapshotRequest("@", SnapshotPhase.PreSync, sessions[i], at), CancellationToken.None);
-            await service.CreateAsync(new SnapshotRequest("@home", SnapshotPhase.PostSync, sessions[i], at.AddMinutes(5)), CancellationToken.None);
+            await service.CreateAsync(new SnapshotRequest("@home", SnapshotPhase.PreSync, sessions[i], at), CancellationToken.None);
         }
+
+        // A session is judged by its newest snapshot: c started 20 days ago but took one more today.
+        await service.CreateAsync(new SnapshotRequest("@", SnapshotPhase.PostSync, "0000000c", now.AddDays(-12)), CancellationToken.None);
 
         // Things that are not ours: a non-matching subvolume and a plain directory, both old-looking.
         ProcessRunner.Run("btrfs", "subvolume", "snapshot", "-r", fixture.HomeMount, Path.Combine(directory, "@home-weekly-20200101T000000-00000001"));
         Directory.CreateDirectory(Path.Combine(directory, "@home-manual-20200101T000000-0000000f.bak"));
 
         IReadOnlyList<BtrfsSnapshot> all = await service.ListAsync(null, CancellationToken.None);
-        Assert.Equal(8, all.Count);
+        Assert.Equal(5, all.Count);
         Assert.Equal(all.OrderByDescending(s => s.Timestamp), all); // newest first
 
-        // With MaxAgeDays 15: the newest session always, b (10 days) too; c and d go.
-        RetentionPlan withAge = BtrfsSnapshotService.PlanRetention(all, new RetentionPolicy(1, 15), now);
+        // With MaxAgeDays 11: the newest session always, b (10 days) too, c (newest 12 days) and d (40) go.
+        RetentionPlan withAge = BtrfsSnapshotService.PlanRetention(all, new RetentionPolicy(1, 11), now);
         Assert.Equal(["0000000d", "0000000c"], withAge.ToRemove.Select(s => s.SessionId).Distinct());
+        Assert.Equal(3, withAge.ToRemove.Count());
         foreach (BtrfsSnapshot snapshot in withAge.ToRemove)
         {
             await service.RemoveAsync(snapshot, CancellationToken.None);

@@ -1,0 +1,103 @@
+using System.Management.Automation;
+using DiskTools.Engine.Btrfs;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Remoting;
+using DiskTools.Infrastructure;
+
+namespace DiskTools.Commands.Btrfs;
+
+/// <summary>
+/// Parameters and connection handling shared by the btrfs snapshot cmdlets: where the snapshots are, and
+/// how to reach the host (locally, or over SSH with -ComputerName). One connection per host per invocation.
+/// </summary>
+public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
+{
+    private readonly Dictionary<string, ICommandExecutor> executors = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string, string?), BtrfsSnapshotService> services = [];
+
+    /// <summary>The directory holding the snapshots, on the host.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string SnapshotDirectory { get; set; } = SnapshotLocation.DefaultSnapshotDirectory;
+
+    /// <summary>The btrfs filesystem (a path on it, usually its mount point); defaults to the one holding the snapshot directory.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? FileSystem { get; set; }
+
+    /// <summary>The host to work on over SSH: a host name, address, user@host, or a Host alias from the ssh config.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [Alias("CN", "HostName")]
+    public string? ComputerName { get; set; }
+
+    /// <summary>SSH port; overrides the ssh config.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>User name and password for SSH (password authentication, or the passphrase of an encrypted key).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>The ssh_config file to read instead of ~/.ssh/config.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SshConfigPath { get; set; }
+
+    /// <summary>Private key files to try first.</summary>
+    [Parameter]
+    [Alias("KeyFilePath")]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>Pins the host key ("SHA256:…" as ssh-keygen -l prints it) instead of consulting known_hosts.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HostKeyFingerprint { get; set; }
+
+    /// <summary>Closes the connections this invocation opened (also after Ctrl+C).</summary>
+    public void Dispose()
+    {
+        foreach (ICommandExecutor executor in executors.Values)
+        {
+            executor.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
+        }
+
+        executors.Clear();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The snapshot service for a host and snapshot directory, connecting on first use.</summary>
+    protected async Task<BtrfsSnapshotService> GetServiceAsync(string? computerName, string? snapshotDirectory, CancellationToken cancellationToken)
+    {
+        string key = computerName ?? string.Empty;
+        string directory = snapshotDirectory ?? SnapshotDirectory;
+        if (services.TryGetValue((key, directory), out BtrfsSnapshotService? existing))
+        {
+            return existing;
+        }
+
+        if (!executors.TryGetValue(key, out ICommandExecutor? executor))
+        {
+            var connection = new BtrfsHostConnection(computerName, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Credential, ResolveLocalPath(SshConfigPath), IdentityFile?.Select(f => ResolveLocalPath(f)!).ToArray(), HostKeyFingerprint);
+            executor = await connection.OpenAsync(computerName, this, cancellationToken).ConfigureAwait(false);
+            executors[key] = executor;
+        }
+
+        var service = new BtrfsSnapshotService(executor, new SnapshotLocation { SnapshotDirectory = directory, FileSystem = FileSystem }, string.IsNullOrEmpty(computerName) ? null : computerName);
+        services[(key, directory)] = service;
+        return service;
+    }
+
+    /// <summary>Errors that stop everything: nothing else on that host can succeed either.</summary>
+    protected static bool IsHostWide(DiskToolsException e) => e.ErrorId is
+        ExecutorErrors.HostUnreachable or ExecutorErrors.HostKeyMismatch or ExecutorErrors.HostKeyUnknown or ExecutorErrors.HostKeyRevoked
+        or ExecutorErrors.AuthenticationFailed or ExecutorErrors.ConnectionLost or ExecutorErrors.InvalidSshConfig
+        or BtrfsErrors.BtrfsProgsNotFound or BtrfsErrors.NotBtrfsFileSystem or BtrfsErrors.PermissionDenied
+        or BtrfsErrors.SnapshotDirectoryNotFound or BtrfsErrors.SnapshotDirectoryOnOtherFileSystem or BtrfsErrors.PathNotFound;
+
+    /// <summary>A local file argument (ssh config, key) resolved against the current PowerShell location.</summary>
+    private string? ResolveLocalPath(string? path)
+        => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+}

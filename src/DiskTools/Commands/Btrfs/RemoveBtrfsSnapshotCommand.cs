@@ -1,0 +1,101 @@
+using System.Management.Automation;
+using DiskTools.Engine.Btrfs;
+using DiskTools.Engine.Output;
+
+namespace DiskTools.Commands.Btrfs;
+
+/// <summary>
+/// Deletes snapshots piped from Get-BtrfsSnapshot, or applies session-based retention. Only names that
+/// follow the DiskTools pattern are ever deleted; -WhatIf lists exactly what would go.
+/// </summary>
+[Cmdlet(VerbsCommon.Remove, "BtrfsSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
+[OutputType(typeof(void))]
+public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
+{
+    private const string InputSet = "InputObject";
+    private const string RetentionSet = "Retention";
+
+    /// <summary>Snapshots to delete, as Get-BtrfsSnapshot writes them.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = InputSet)]
+    public BtrfsSnapshot[] InputObject { get; set; } = [];
+
+    /// <summary>The newest sessions always kept (at least 1).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RetentionSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int KeepRecent { get; set; }
+
+    /// <summary>Sessions beyond KeepRecent are deleted only when their newest snapshot is older than this many days.</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxAgeDays { get; set; }
+
+    /// <summary>Apply retention only to snapshots of these subvolumes (wildcards allowed).</summary>
+    [Parameter(ParameterSetName = RetentionSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(BtrfsSubvolumeCompleter))]
+    public string[]? Subvolume { get; set; }
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        if (ParameterSetName == RetentionSet)
+        {
+            await ApplyRetentionAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        IOutputWriter output = this;
+        foreach (BtrfsSnapshot snapshot in InputObject)
+        {
+            // A piped snapshot names its own host and directory; -ComputerName binds from its ComputerName.
+            string? computerName = string.IsNullOrEmpty(ComputerName) ? snapshot.ComputerName : ComputerName;
+            string directory = MyInvocation.BoundParameters.ContainsKey(nameof(SnapshotDirectory))
+                ? SnapshotDirectory
+                : Path.GetDirectoryName(snapshot.Path) ?? SnapshotDirectory;
+            BtrfsSnapshotService service = await GetServiceAsync(computerName, directory, cancellationToken).ConfigureAwait(false);
+            await RemoveOneAsync(service, snapshot, reason: null, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task ApplyRetentionAsync(CancellationToken cancellationToken)
+    {
+        BtrfsSnapshotService service = await GetServiceAsync(ComputerName, null, cancellationToken).ConfigureAwait(false);
+        WildcardPattern[] patterns = (Subvolume ?? []).Select(p => WildcardPattern.Get(p, WildcardOptions.None)).ToArray();
+        IEnumerable<BtrfsSnapshot> candidates = (await service.ListAsync(null, cancellationToken).ConfigureAwait(false))
+            .Where(s => patterns.Length == 0 || patterns.Any(p => p.IsMatch(s.Subvolume)));
+        int? maxAge = MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null;
+        RetentionPlan plan = BtrfsSnapshotService.PlanRetention(candidates, new RetentionPolicy(KeepRecent, maxAge), DateTime.UtcNow);
+        IOutputWriter output = this;
+        foreach (RetentionDecision session in plan.Sessions)
+        {
+            output.WriteVerbose($"Session {session.SessionId} (newest {session.Newest:u}, {session.Snapshots.Count} snapshot(s)): {(session.Keep ? "keep" : "remove")} — {session.Reason}.");
+        }
+
+        foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
+        {
+            foreach (BtrfsSnapshot snapshot in session.Snapshots)
+            {
+                await RemoveOneAsync(service, snapshot, session.Reason, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RemoveOneAsync(BtrfsSnapshotService service, BtrfsSnapshot snapshot, string? reason, CancellationToken cancellationToken)
+    {
+        IOutputWriter output = this;
+        string action = reason is null ? "Delete btrfs snapshot" : $"Delete btrfs snapshot (session {snapshot.SessionId}: {reason})";
+        if (!output.ShouldProcess($"{snapshot.Host}:{snapshot.Path}", action))
+        {
+            return;
+        }
+
+        try
+        {
+            await service.RemoveAsync(snapshot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiskToolsException e) when (!IsHostWide(e))
+        {
+            output.WriteError(e.ToError());
+        }
+    }
+}
