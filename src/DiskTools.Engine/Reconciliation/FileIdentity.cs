@@ -1,0 +1,72 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>The fields change detection compares, read with statx (one layout on every architecture).</summary>
+internal readonly record struct FileIdentity(bool IsRegular, long Size, long ModifiedNs, long ChangedNs, ulong Inode)
+{
+    /// <summary>Same size, mtime, ctime and inode: inequality of any one means the file changed.</summary>
+    public bool SameAs(FileIdentity other)
+        => Size == other.Size && ModifiedNs == other.ModifiedNs && ChangedNs == other.ChangedNs && Inode == other.Inode;
+}
+
+internal static unsafe partial class NativeStat
+{
+    private const int AtFdCwd = -100;
+    private const int AtEmptyPath = 0x1000;
+    private const int AtSymlinkNoFollow = 0x100;
+    private const uint StatxBasicStats = 0x7ff;
+
+    /// <summary>Stats an open file (fstat through statx with AT_EMPTY_PATH).</summary>
+    public static FileIdentity Of(SafeFileHandle handle)
+    {
+        StatxBuffer buffer;
+        byte empty = 0;
+        int fd = (int)handle.DangerousGetHandle();
+        if (Statx(fd, &empty, AtEmptyPath, StatxBasicStats, &buffer) != 0)
+        {
+            throw new IOException($"statx failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        return From(buffer);
+    }
+
+    /// <summary>lstat of a path: null when it does not exist (or cannot be reached).</summary>
+    public static FileIdentity? OfPath(string path)
+    {
+        StatxBuffer buffer;
+        int length = System.Text.Encoding.UTF8.GetByteCount(path);
+        Span<byte> bytes = length < 4000 ? stackalloc byte[length + 1] : new byte[length + 1];
+        System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        bytes[length] = 0;
+        fixed (byte* p = bytes)
+        {
+            return Statx(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, &buffer) == 0 ? From(buffer) : null;
+        }
+    }
+
+    private static FileIdentity From(in StatxBuffer b)
+        => new(
+            (b.Mode & 0xF000) == 0x8000,
+            (long)b.Size,
+            b.MtimeSec * 1_000_000_000L + b.MtimeNsec,
+            b.CtimeSec * 1_000_000_000L + b.CtimeNsec,
+            b.Inode);
+
+    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
+    private static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
+
+    /// <summary>struct statx from linux/stat.h (256 bytes).</summary>
+    [StructLayout(LayoutKind.Explicit, Size = 256)]
+    private struct StatxBuffer
+    {
+        [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
+        [FieldOffset(40)] public ulong Size;
+        [FieldOffset(96)] public long CtimeSec;
+        [FieldOffset(104)] public uint CtimeNsec;
+        [FieldOffset(112)] public long MtimeSec;
+        [FieldOffset(120)] public uint MtimeNsec;
+    }
+}

@@ -1,0 +1,100 @@
+using DiskTools.Engine.Storage;
+using Npgsql;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>Reads and writes sync_operations. Every timestamp is the database's own clock.</summary>
+internal static class OperationLog
+{
+    private const string Select = """
+        SELECT o.id, o.repository_id, p.root_path, o.operation_type, o.files_scanned, o.files_added, o.files_updated,
+               o.files_removed, o.files_deferred, o.start_time, o.end_time, o.duration_ms, o.status, o.error_message
+        FROM sync_operations o JOIN repositories p ON p.id = o.repository_id
+        """;
+
+    public static async Task<SyncOperation> StartAsync(NpgsqlConnection connection, Guid repositoryId, string type, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            WITH o AS (INSERT INTO sync_operations (repository_id, operation_type, status) VALUES ($1, $2, 'running') RETURNING *)
+            {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = type });
+        return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>Closes an operation: end time and duration from the database clock.</summary>
+    public static async Task<SyncOperation> FinishAsync(NpgsqlConnection connection, SyncOperation operation, string? error, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand($"""
+            WITH o AS (
+                UPDATE sync_operations SET files_scanned = $2, files_added = $3, files_updated = $4, files_removed = $5,
+                       files_deferred = $6, status = $7, error_message = $8, end_time = clock_timestamp(),
+                       duration_ms = (extract(epoch FROM clock_timestamp() - start_time) * 1000)::bigint
+                WHERE id = $1 RETURNING *)
+            {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesScanned });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesAdded });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesUpdated });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesRemoved });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesDeferred });
+        command.Parameters.Add(new NpgsqlParameter { Value = error is null ? "completed" : "failed" });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
+    }
+
+    /// <summary>
+    /// Marks passes left 'running' by a process or connection that died as failed. Only called while holding
+    /// the repository's pass lock, so none of them can still be running.
+    /// </summary>
+    public static async Task FailAbandonedAsync(NpgsqlConnection connection, Guid repositoryId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            UPDATE sync_operations SET status = 'failed', end_time = coalesce(end_time, clock_timestamp()),
+                   error_message = coalesce(error_message, 'Interrupted: the process or its database connection ended before the pass finished.')
+            WHERE repository_id = $1 AND status = 'running' AND operation_type <> 'realtime'
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The latest operations, newest first, for one repository or all.</summary>
+    public static async Task<IReadOnlyList<SyncOperation>> ListAsync(NpgsqlConnection connection, Guid? repositoryId, int last, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            Select + " WHERE $1::uuid IS NULL OR o.repository_id = $1 ORDER BY o.start_time DESC, o.id DESC LIMIT $2", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)repositoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = last });
+        return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<List<SyncOperation>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var list = new List<SyncOperation>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new SyncOperation
+            {
+                Id = reader.GetInt64(0),
+                RepositoryId = reader.GetGuid(1),
+                RootPath = reader.GetString(2),
+                OperationType = reader.GetString(3),
+                FilesScanned = reader.GetInt32(4),
+                FilesAdded = reader.GetInt32(5),
+                FilesUpdated = reader.GetInt32(6),
+                FilesRemoved = reader.GetInt32(7),
+                FilesDeferred = reader.GetInt32(8),
+                StartTime = reader.GetFieldValue<DateTimeOffset>(9),
+                EndTime = reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+                Duration = reader.IsDBNull(11) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(11)),
+                Status = reader.GetString(12),
+                ErrorMessage = reader.IsDBNull(13) ? null : reader.GetString(13),
+            });
+        }
+
+        return list;
+    }
+}

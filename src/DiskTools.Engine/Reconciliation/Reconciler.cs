@@ -1,0 +1,102 @@
+using System.Net;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using Npgsql;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>
+/// A full reconciliation pass of one root: registers the repository on first use, takes the repository's
+/// pass lock, records a sync operation, runs <see cref="TreeSync"/> over the whole tree and closes the
+/// operation as completed — or, when anything fails, as failed with the error, having deleted nothing.
+/// </summary>
+public static class Reconciler
+{
+    public const string PassFailedId = "ReconciliationFailed";
+    public const string RootNotDirectoryId = "ReconciliationRootNotDirectory";
+
+    /// <summary>Runs one pass; returns its operation (status completed or failed). Throws when it cannot start.</summary>
+    public static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    {
+        string rootPath = NormaliseRoot(root);
+        var rules = new IgnoreRules(options.Exclude);
+        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        return await RunPassAsync(database, repository, rules, options, writer, cancellationToken).ConfigureAwait(false);
+    }
+
+    internal static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, InventoryRepository repository, IgnoreRules rules, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await PassLock.AcquireAsync(connection, repository.Id, repository.RootPath, options.Wait, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await OperationLog.FailAbandonedAsync(connection, repository.Id, cancellationToken).ConfigureAwait(false);
+                SyncOperation operation = await OperationLog.StartAsync(connection, repository.Id, options.OperationType, cancellationToken).ConfigureAwait(false);
+                var counters = new PassCounters();
+                try
+                {
+                    await new TreeSync(connection, repository, options, rules, writer)
+                        .RunAsync(string.Empty, operation.Id, operation.StartTime, counters, showProgress: true, cancellationToken).ConfigureAwait(false);
+                    return await OperationLog.FinishAsync(connection, counters.ApplyTo(operation), null, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // Stopped: the open batch was rolled back by the cancelled statement; say so briefly, then go.
+                    using var brief = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+                    await TryFinishAsync(database, counters.ApplyTo(operation), "Stopped before the pass finished; nothing was deleted.", retry: false, brief.Token).ConfigureAwait(false);
+                    throw;
+                }
+                catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+                {
+                    string message = database.Scrub(e is DiskToolsException ? e.Message : $"{e.GetType().Name}: {e.Message}");
+                    SyncOperation failed = await TryFinishAsync(database, counters.ApplyTo(operation), message, retry: true, cancellationToken).ConfigureAwait(false);
+                    writer.WriteError(new OperationError(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, repository.RootPath,
+                        new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
+                            $"Reconciliation of '{repository.RootPath}' failed after {counters.Added + counters.Updated:N0} records were written; nothing was deleted and a rerun completes it: {message}",
+                            repository.RootPath, e)));
+                    return failed;
+                }
+            }
+            finally
+            {
+                await PassLock.ReleaseAsync(connection, repository.Id).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>An absolute root without a trailing slash ("/" stays "/"); symlinks are not resolved.</summary>
+    public static string NormaliseRoot(string root)
+    {
+        string full = Path.GetFullPath(root);
+        return full.Length > 1 ? full.TrimEnd('/') : full;
+    }
+
+    /// <summary>
+    /// Records the failure on a fresh connection (the pass's own may be what broke), retrying transient
+    /// errors with backoff; when the database stays unreachable the returned object still says what happened
+    /// and the next pass marks the row failed.
+    /// </summary>
+    private static async Task<SyncOperation> TryFinishAsync(InventoryDatabase database, SyncOperation operation, string error, bool retry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await Transient.RetryAsync(
+                async token =>
+                {
+                    await using NpgsqlConnection fresh = await database.DataSource.OpenConnectionAsync(token).ConfigureAwait(false);
+                    return await OperationLog.FinishAsync(fresh, operation, error, token).ConfigureAwait(false);
+                },
+                retry ? cancellationToken : CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+        {
+            return operation with { Status = "failed", ErrorMessage = error };
+        }
+    }
+}

@@ -1,0 +1,25 @@
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>Where a repository's inventory stands: size, watcher liveness, the last operation, the next pass.</summary>
+public sealed record ReconciliationStatus
+{
+    public Guid RepositoryId { get; init; }
+
+    public string RootPath { get; init; } = string.Empty;
+
+    public long TotalFiles { get; init; }
+
+    /// <summary>True while a watcher's heartbeat in the database is fresh.</summary>
+    public bool IsWatching { get; init; }
+
+    public string? WatcherHost { get; init; }
+
+    public int? WatcherProcessId { get; init; }
+
+    public DateTimeOffset? LastHeartbeat { get; init; }
+
+    public SyncOperation? LastSyncOperation { get; init; }
+
+    /// <summary>When the watcher will run its next full pass; null when nothing is watching.</summary>
+    public DateTimeOffset? NextReconciliation { get; init; }
+}

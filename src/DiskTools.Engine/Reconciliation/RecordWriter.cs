@@ -1,0 +1,63 @@
+using Npgsql;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>Writes file records in one short transaction per call (a single statement).</summary>
+internal static class RecordWriter
+{
+    /// <summary>Upserts <paramref name="files"/>; returns (added, updated). Unchanged files write nothing.</summary>
+    public static async Task<(int Added, int Updated)> UpsertAsync(NpgsqlConnection connection, Guid repositoryId, long generation, IReadOnlyList<RecordedFile> files, CancellationToken cancellationToken)
+    {
+        if (files.Count == 0)
+        {
+            return (0, 0);
+        }
+
+        await using var command = new NpgsqlCommand(RecordSql.UpsertArrays, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = generation });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Path).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Size).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ModifiedNs).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ChangedNs).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => unchecked((long)f.Inode)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => unchecked((long)f.Device)).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Hash).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Upserts stage_work rows (after, after + count] server-side (no hashing).</summary>
+    public static async Task<(int Added, int Updated)> UpsertFromWorkAsync(NpgsqlConnection connection, Guid repositoryId, long generation, long after, int count, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(RecordSql.UpsertFromWork, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = generation });
+        command.Parameters.Add(new NpgsqlParameter { Value = after });
+        command.Parameters.Add(new NpgsqlParameter { Value = after + count });
+        return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Deletes the records of these paths; with <paramref name="subtree"/>, everything beneath them too.</summary>
+    public static async Task<int> DeleteAsync(NpgsqlConnection connection, Guid repositoryId, IReadOnlyList<string> paths, bool subtree, CancellationToken cancellationToken)
+    {
+        if (paths.Count == 0)
+        {
+            return 0;
+        }
+
+        string sql = subtree
+            ? "DELETE FROM file_records r USING unnest($2::text[]) p WHERE r.repository_id = $1 AND (r.file_path = p OR starts_with(r.file_path, p || '/'))"
+            : "DELETE FROM file_records r WHERE r.repository_id = $1 AND r.path_digest = ANY (SELECT sha256(convert_to(p, 'UTF8')) FROM unnest($2::text[]) p)";
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.Parameters.Add(new NpgsqlParameter { Value = paths.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<(int, int)> ReadCountsAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return ((int)reader.GetInt64(0), (int)reader.GetInt64(1));
+    }
+}

@@ -1,0 +1,142 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Threading.Channels;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Traversal;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>
+/// Turns the shared walker's per-directory callbacks into stage rows: each directory's regular files become
+/// one array on a bounded channel (the single COPY writer drains it), directories that could not be listed
+/// completely are remembered (they block orphan deletion beneath them), ignored entries are excluded before
+/// the walker enters them, and a name that is not valid UTF-8 — which a PostgreSQL text column cannot hold —
+/// is reported as an error and left out, never dropped silently.
+/// </summary>
+internal sealed class WalkStager : IWalkObserver
+{
+    public const string PathNotUtf8Id = "InventoryPathNotUtf8";
+    public const string WalkErrorId = "InventoryWalkError";
+
+    private readonly string root;
+    private readonly IgnoreRules rules;
+    private readonly ChannelWriter<StagedFile[]> output;
+    private readonly IOutputWriter writer;
+    private readonly ConcurrentQueue<string> incomplete = new();
+    private readonly CancellationToken cancellationToken;
+    private long files;
+    private long directories;
+
+    private readonly string scope;
+
+    /// <param name="scope">The walked directory relative to the repository root ("" for the root itself).</param>
+    public WalkStager(string root, string scope, IgnoreRules rules, ChannelWriter<StagedFile[]> output, IOutputWriter writer, CancellationToken cancellationToken)
+    {
+        this.cancellationToken = cancellationToken;
+        this.root = root;
+        this.scope = scope;
+        this.rules = rules;
+        this.output = output;
+        this.writer = writer;
+    }
+
+    public long Files => Interlocked.Read(ref files);
+
+    public long Directories => Interlocked.Read(ref directories);
+
+    /// <summary>Relative paths of directories not listed completely ("" for the root).</summary>
+    public IReadOnlyCollection<string> IncompleteDirectories => incomplete;
+
+    public WalkOptions Options(int parallelism) => new() { Parallelism = parallelism, Exclude = Exclude };
+
+    public void OnDirectory(IWalkedDirectory directory)
+    {
+        Interlocked.Increment(ref directories);
+        string relative = Prefixed(directory.Depth == 0 ? string.Empty : Encoding.UTF8.GetString(directory.RelativePath));
+        if (!directory.Complete)
+        {
+            incomplete.Enqueue(relative);
+        }
+
+        List<StagedFile>? batch = null;
+        for (int i = 0; i < directory.Count; i++)
+        {
+            WalkedEntry entry = directory[i];
+            if (entry.Stat.Kind != EntryKind.File)
+            {
+                continue;
+            }
+
+            string name = Encoding.UTF8.GetString(entry.Name);
+            EntryStat stat = entry.Stat;
+            (batch ??= new List<StagedFile>(directory.Count)).Add(new StagedFile(
+                relative.Length == 0 ? name : relative + "/" + name, stat.Size, stat.ModifiedNs, stat.ChangedNs, stat.Inode, stat.Device));
+        }
+
+        if (batch is not null)
+        {
+            Interlocked.Add(ref files, batch.Count);
+            // Blocking here is the back-pressure that keeps memory flat when the database is the slow side.
+            StagedFile[] rows = batch.ToArray();
+            while (!output.TryWrite(rows))
+            {
+                if (!output.WaitToWriteAsync(cancellationToken).AsTask().GetAwaiter().GetResult())
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    public void OnError(WalkError error)
+    {
+        ErrorKind kind = error.ErrorCode switch
+        {
+            "EACCES" or "EPERM" => ErrorKind.PermissionDenied,
+            "ENOENT" => ErrorKind.ObjectNotFound,
+            _ => ErrorKind.ReadError,
+        };
+        writer.WriteError(new OperationError(WalkErrorId, kind, error.Path,
+            error.Message + " Records beneath it are kept until it can be read again."));
+    }
+
+    private string Prefixed(string relativeToWalk)
+        => scope.Length == 0 ? relativeToWalk : relativeToWalk.Length == 0 ? scope : scope + "/" + relativeToWalk;
+
+    /// <summary>The walker's exclusion hook: ignore rules first (on bytes where possible), then UTF-8 validity.</summary>
+    private bool Exclude(ReadOnlySpan<byte> parentRelativePath, ReadOnlySpan<byte> name, EntryKind kind)
+    {
+        if (kind is EntryKind.Symlink or EntryKind.Other)
+        {
+            return true;
+        }
+
+        if (rules.IsIgnoredByName(name, parentRelativePath.IsEmpty && scope.Length == 0, kind == EntryKind.Directory))
+        {
+            return true;
+        }
+
+        if (!System.Text.Unicode.Utf8.IsValid(name))
+        {
+            byte[] relative = [
+                .. (scope.Length == 0 ? [] : Encoding.UTF8.GetBytes(scope + "/")),
+                .. parentRelativePath,
+                .. (parentRelativePath.IsEmpty ? ""u8 : "/"u8),
+                .. name];
+            string display = PathText.Join(root, relative);
+            writer.WriteError(new OperationError(PathNotUtf8Id, ErrorKind.InvalidData, display,
+                $"'{display}' is not valid UTF-8 and cannot be stored in the inventory; it is left out{(kind == EntryKind.Directory ? " with everything beneath it" : string.Empty)}. Rename it to a UTF-8 name to have it recorded."));
+            return true;
+        }
+
+        if (!rules.HasPatterns)
+        {
+            return false;
+        }
+
+        string nameText = Encoding.UTF8.GetString(name);
+        string parent = Prefixed(Encoding.UTF8.GetString(parentRelativePath));
+        string path = parent.Length == 0 ? nameText : parent + "/" + nameText;
+        return rules.IsIgnored(path, nameText, kind == EntryKind.Directory);
+    }
+}

@@ -1,0 +1,65 @@
+using DiskTools.Engine.Output;
+using Npgsql;
+
+namespace DiskTools.Engine.Storage;
+
+/// <summary>A root directory registered in the inventory; its files are recorded relative to it.</summary>
+public sealed record InventoryRepository(Guid Id, string RootPath, DateTimeOffset CreatedAt);
+
+/// <summary>Registers and looks up repositories (roots). Shared by every inventory feature.</summary>
+public static class RepositoryStore
+{
+    public const string NotRegisteredId = "InventoryRepositoryNotFound";
+
+    /// <summary>Returns the repository for <paramref name="rootPath"/>, registering it on first use.</summary>
+    public static async Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+    {
+        await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        // INSERT … ON CONFLICT DO NOTHING returns no row for an existing root, so read it back in the same statement.
+        await using var command = new NpgsqlCommand("""
+            WITH inserted AS (
+                INSERT INTO repositories (root_path) VALUES ($1) ON CONFLICT (root_path) DO NOTHING
+                RETURNING id, root_path, created_at)
+            SELECT id, root_path, created_at FROM inserted
+            UNION ALL
+            SELECT id, root_path, created_at FROM repositories WHERE root_path = $1
+            LIMIT 1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = rootPath });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return Read(reader);
+    }
+
+    /// <summary>The repository registered for exactly <paramref name="rootPath"/>, or null.</summary>
+    public static async Task<InventoryRepository?> FindAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+        => (await ListAsync(database, rootPath, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
+
+    /// <summary>Every registered repository, or the one for <paramref name="rootPath"/> when given.</summary>
+    public static async Task<IReadOnlyList<InventoryRepository>> ListAsync(InventoryDatabase database, string? rootPath, CancellationToken cancellationToken)
+    {
+        await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand(
+            "SELECT id, root_path, created_at FROM repositories WHERE $1::text IS NULL OR root_path = $1 ORDER BY root_path", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)rootPath ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<InventoryRepository>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Read(reader));
+        }
+
+        return list;
+    }
+
+    /// <summary>The repository for a root that must already be registered.</summary>
+    public static async Task<InventoryRepository> RequireAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+        => await FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false)
+           ?? throw new DiskToolsException(NotRegisteredId, ErrorKind.ObjectNotFound,
+               $"'{rootPath}' is not a repository in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
+
+    private static InventoryRepository Read(NpgsqlDataReader reader)
+        => new(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
+}

@@ -1,0 +1,288 @@
+using System.IO.Enumeration;
+using System.Runtime.InteropServices;
+using System.Text;
+using DiskTools.Engine.Traversal.Native;
+
+namespace DiskTools.Engine.Traversal;
+
+/// <summary>
+/// The portable walker: .NET's managed directory enumeration on one thread with an explicit stack (no
+/// recursion). .NET exposes no st_blocks, inode, device or link count, so on Linux each entry is
+/// lstat'ed by its full path (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW), the same call as lstat);
+/// elsewhere (Windows, macOS) the gaps are filled from FileSystemInfo: AllocatedBytes = Length, Device,
+/// Inode = 0 and LinkCount = 1 (no hard-link detection), ChangedNs = last write time.
+/// Known limits, by design of full-path access: paths longer than PATH_MAX fail with ENAMETOOLONG; names
+/// that are not valid UTF-8 cannot be carried by .NET strings, so on Linux such a directory is re-listed
+/// with getdents64 to keep the exact bytes.
+/// </summary>
+internal sealed unsafe class LegacyWalker
+{
+    private readonly string root;
+    private readonly WalkOptions options;
+    private readonly IWalkObserver observer;
+    private readonly CancellationToken cancellationToken;
+    private readonly bool linux = LinuxNative.IsSupported;
+    private readonly string rootForPaths;
+
+    public LegacyWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
+    {
+        this.root = root;
+        rootForPaths = root.Length > 1 ? root.TrimEnd('/') : root;
+        this.options = options;
+        this.observer = observer;
+        this.cancellationToken = cancellationToken;
+    }
+
+    public Task RunAsync()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run();
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    done.TrySetCanceled(cancellationToken);
+                }
+                else
+                {
+                    done.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                done.TrySetException(e);
+            }
+        })
+        { IsBackground = true, Name = "disktools-walk-legacy" };
+        thread.Start();
+        return done.Task;
+    }
+
+    private void Run()
+    {
+        byte[] rootBytes = Encoding.UTF8.GetBytes(root);
+        if (!TryStat(rootBytes, root, out EntryStat rootStat, out int rootErrno, out string rootCode))
+        {
+            throw new WalkRootException(root, rootCode, rootErrno);
+        }
+
+        var batch = new DirectoryBatch(root);
+        if (rootStat.Kind != EntryKind.Directory)
+        {
+            batch.Reset([], rootStat, 0, null);
+            observer.OnDirectory(batch);
+            return;
+        }
+
+        var pending = new Stack<(byte[] Relative, EntryStat Stat, int Depth, object? ParentState)>();
+        pending.Push(([], rootStat, 0, null));
+        var names = new List<(byte[] Name, string? Text)>();
+        while (pending.Count > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            var (relative, stat, depth, parentState) = pending.Pop();
+            batch.Reset(relative, stat, depth, parentState);
+            byte[] fullBytes = PathText.JoinBytes(rootBytes, relative);
+            string fullText = Path.Join(rootForPaths, Encoding.UTF8.GetString(relative));
+            if (relative.Length == 0)
+            {
+                fullText = root;
+            }
+
+            ListNames(fullText, fullBytes, relative, names, batch);
+            foreach (var (name, text) in names)
+            {
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    batch.Complete = false;
+                    break;
+                }
+
+                byte[] entryBytes = PathText.JoinBytes(fullBytes, name);
+                string entryText = text is null ? string.Empty : Path.Join(fullText, text);
+                if (!TryStat(entryBytes, entryText, out EntryStat entry, out int errno, out string code))
+                {
+                    Report(Join(relative, name), errno, code, "statx");
+                    batch.Complete = false;
+                    continue;
+                }
+
+                if (options.Exclude is not null && options.Exclude(relative, name, entry.Kind))
+                {
+                    continue;
+                }
+
+                bool visit = entry.Kind == EntryKind.Directory && (!options.OneFileSystem || entry.Device == rootStat.Device);
+                batch.Add(name, entry, visit);
+            }
+
+            observer.OnDirectory(batch);
+
+            for (int i = batch.Count - 1; i >= 0; i--)
+            {
+                if (batch.WillVisit(i))
+                {
+                    pending.Push((batch.ChildRelativePath(i), batch.StatAt(i), depth + 1, batch.State));
+                }
+            }
+        }
+    }
+
+    private void ListNames(string path, byte[] pathBytes, byte[] relative, List<(byte[] Name, string? Text)> names, DirectoryBatch batch)
+    {
+        names.Clear();
+        bool lossy = false;
+        try
+        {
+            var enumeration = new FileSystemEnumerable<string>(
+                path,
+                (ref FileSystemEntry entry) => entry.FileName.ToString(),
+                new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = 0, RecurseSubdirectories = false, ReturnSpecialDirectories = false });
+            foreach (string name in enumeration)
+            {
+                lossy |= name.Contains('\uFFFD', StringComparison.Ordinal);
+                names.Add((Encoding.UTF8.GetBytes(name), name));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            (int errno, string code) = Classify(e);
+            Report(relative, errno, code, names.Count == 0 ? "open" : "enumerate");
+            batch.Complete = false;
+            return;
+        }
+
+        if (lossy && linux)
+        {
+            // A name that is not UTF-8 came back with U+FFFD: only the raw bytes can be stat'ed.
+            names.Clear();
+            foreach (byte[] raw in RawNames(pathBytes))
+            {
+                names.Add((raw, null));
+            }
+        }
+    }
+
+    private static List<byte[]> RawNames(byte[] directory)
+    {
+        var result = new List<byte[]>();
+        var path = new byte[directory.Length + 1];
+        directory.CopyTo(path, 0);
+        byte* buffer = (byte*)NativeMemory.Alloc(32 * 1024);
+        int fd;
+        fixed (byte* p = path)
+        {
+            fd = LinuxNative.OpenAt(LinuxNative.AtFdCwd, p, LinuxNative.OpenDirectoryFlags, 0);
+        }
+
+        try
+        {
+            nint read;
+            while (fd >= 0 && (read = LinuxNative.GetDents64(fd, buffer, 32 * 1024)) > 0)
+            {
+                for (nint offset = 0; offset < read;)
+                {
+                    byte* record = buffer + offset;
+                    offset += *(ushort*)(record + 16);
+                    var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(record + 19);
+                    if (!(name.Length == 1 && name[0] == '.') && !(name.Length == 2 && name[0] == '.' && name[1] == '.'))
+                    {
+                        result.Add(name.ToArray());
+                    }
+                }
+            }
+        }
+        finally
+        {
+            if (fd >= 0)
+            {
+                LinuxNative.Close(fd);
+            }
+
+            NativeMemory.Free(buffer);
+        }
+
+        return result;
+    }
+
+    private bool TryStat(byte[] pathBytes, string pathText, out EntryStat stat, out int errno, out string code)
+    {
+        if (linux)
+        {
+            var path = new byte[pathBytes.Length + 1];
+            pathBytes.CopyTo(path, 0);
+            StatxBuffer sx;
+            fixed (byte* p = path)
+            {
+                if (LinuxNative.Statx(LinuxNative.AtFdCwd, p, LinuxNative.AtSymlinkNoFollow | LinuxNative.AtNoAutomount, LinuxNative.StatxMask, &sx) == 0)
+                {
+                    stat = LinuxNative.ToEntryStat(sx);
+                    errno = 0;
+                    code = string.Empty;
+                    return true;
+                }
+            }
+
+            errno = Marshal.GetLastPInvokeError();
+            code = Errno.Name(errno);
+            stat = default;
+            return false;
+        }
+
+        try
+        {
+            FileSystemInfo info = Directory.Exists(pathText) ? new DirectoryInfo(pathText) : new FileInfo(pathText);
+            if (!info.Exists && info.LinkTarget is null)
+            {
+                (errno, code, stat) = (0, "ENOENT", default);
+                return false;
+            }
+
+            EntryKind kind = info.LinkTarget is not null ? EntryKind.Symlink : info is DirectoryInfo ? EntryKind.Directory : EntryKind.File;
+            long length = info is FileInfo file && kind == EntryKind.File ? file.Length : 0;
+            long modified = (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100;
+            stat = new EntryStat(kind, length, length, 0, 0, 1, 0, modified, modified);
+            (errno, code) = (0, string.Empty);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            (errno, code) = Classify(e);
+            stat = default;
+            return false;
+        }
+    }
+
+    private static (int Errno, string Code) Classify(Exception e) => e switch
+    {
+        UnauthorizedAccessException => (Errno.EACCES, "EACCES"),
+        PathTooLongException => (Errno.ENAMETOOLONG, "ENAMETOOLONG"),
+        DirectoryNotFoundException or FileNotFoundException => (Errno.ENOENT, "ENOENT"),
+        _ when e.HResult is > 0 and < 200 => (e.HResult, Errno.Name(e.HResult)),
+        _ when e.Message.Contains("name too long", StringComparison.OrdinalIgnoreCase) => (Errno.ENAMETOOLONG, "ENAMETOOLONG"),
+        _ when e.Message.Contains("symbolic links", StringComparison.OrdinalIgnoreCase) => (Errno.ELOOP, "ELOOP"),
+        _ when e.Message.Contains("Not a directory", StringComparison.OrdinalIgnoreCase) => (Errno.ENOTDIR, "ENOTDIR"),
+        _ => (5, "EIO"),
+    };
+
+    private void Report(byte[] relative, int errno, string code, string operation)
+    {
+        byte[] full = PathText.JoinBytes(Encoding.UTF8.GetBytes(root), relative);
+        observer.OnError(new WalkError(PathText.Join(root, relative), full, code, errno, operation, WalkErrorSeverity.Warning));
+    }
+
+    private static byte[] Join(byte[] parent, byte[] name)
+    {
+        if (parent.Length == 0)
+        {
+            return name;
+        }
+
+        var joined = new byte[parent.Length + 1 + name.Length];
+        parent.CopyTo(joined, 0);
+        joined[parent.Length] = (byte)'/';
+        name.CopyTo(joined, parent.Length + 1);
+        return joined;
+    }
+}
