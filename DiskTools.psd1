@@ -12,6 +12,8 @@
     TypesToProcess       = @('DiskTools.types.ps1xml')
     CmdletsToExport      = @(
         'Get-DiskToolsDependency'
+        'Import-FileInventory'
+        'Watch-LucidAudit'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
