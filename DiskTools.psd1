@@ -12,6 +12,10 @@
     TypesToProcess       = @('DiskTools.types.ps1xml')
     CmdletsToExport      = @(
         'Get-DiskToolsDependency'
+        'Invoke-Reconciliation'
+        'Get-FileRecord'
+        'Get-SyncOperation'
+        'Get-ReconciliationStatus'
         'Import-FileInventory'
         'Watch-LucidAudit'
     )

@@ -46,6 +46,23 @@ internal static unsafe partial class NativeStat
         }
     }
 
+    /// <summary>st_dev of a path as glibc encodes it (makedev), matching the walker's Device; 0 when unknown.</summary>
+    public static ulong DeviceOf(string path)
+    {
+        StatxBuffer buffer;
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            if (Statx(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+            {
+                return 0;
+            }
+        }
+
+        ulong major = buffer.DevMajor, minor = buffer.DevMinor;
+        return ((major & 0xfffff000UL) << 32) | ((major & 0xfffUL) << 8) | ((minor & 0xffffff00UL) << 12) | (minor & 0xffUL);
+    }
+
     private static FileIdentity From(in StatxBuffer b)
         => new(
             (b.Mode & 0xF000) == 0x8000,
@@ -68,5 +85,7 @@ internal static unsafe partial class NativeStat
         [FieldOffset(104)] public uint CtimeNsec;
         [FieldOffset(112)] public long MtimeSec;
         [FieldOffset(120)] public uint MtimeNsec;
+        [FieldOffset(136)] public uint DevMajor;
+        [FieldOffset(140)] public uint DevMinor;
     }
 }

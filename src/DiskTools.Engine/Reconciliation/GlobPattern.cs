@@ -27,7 +27,9 @@ public sealed class GlobPattern
 
         try
         {
-            regex = new Regex(Translate(body.TrimEnd('/')), RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            string translated = Translate(body.TrimEnd('/'));
+            regex = new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.Singleline);
+            PathRegex = MatchesPath ? translated : "^(?:.*/)?" + translated[1..];
         }
         catch (ArgumentException e)
         {
@@ -39,6 +41,9 @@ public sealed class GlobPattern
 
     /// <summary>True when the pattern is matched against the relative path rather than the name.</summary>
     public bool MatchesPath { get; }
+
+    /// <summary>A regular expression over the whole relative path (also valid in PostgreSQL's ~ operator).</summary>
+    public string PathRegex { get; } = string.Empty;
 
     public bool IsMatch(string relativePath, string name) => regex.IsMatch(MatchesPath ? relativePath : name);
 

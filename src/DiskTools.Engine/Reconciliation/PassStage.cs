@@ -79,13 +79,12 @@ internal sealed class PassStage
             LEFT JOIN file_records r ON r.repository_id = $1 AND r.file_path = s.file_path
             WHERE r.id IS NULL
                OR (r.file_size, r.mtime_ns, r.ctime_ns, r.inode, r.dev) IS DISTINCT FROM (s.file_size, s.mtime_ns, s.ctime_ns, s.inode, s.dev)
-               OR ($2 AND r.content_hash IS NULL);
-            CREATE INDEX ON stage_work (seq);
-            SELECT count(*) FROM stage_work;
+               OR ($2 AND r.content_hash IS NULL)
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
         command.Parameters.Add(new NpgsqlParameter { Value = hashing });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await IndexAndCountAsync("stage_work", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One page of stage_work (seq in (after, after + count]).</summary>
@@ -119,14 +118,13 @@ internal sealed class PassStage
             WHERE r.repository_id = $1 AND r.updated_at < $2
               AND ($3 = '' OR starts_with(r.file_path, $3 || '/'))
               AND NOT EXISTS (SELECT 1 FROM stage_files s WHERE s.file_path = r.file_path)
-              AND NOT EXISTS (SELECT 1 FROM stage_blocked b WHERE starts_with(r.file_path, b.prefix));
-            CREATE INDEX ON stage_orphans (seq);
-            SELECT count(*) FROM stage_orphans;
+              AND NOT EXISTS (SELECT 1 FROM stage_blocked b WHERE starts_with(r.file_path, b.prefix))
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
         command.Parameters.Add(new NpgsqlParameter { Value = passStart });
         command.Parameters.Add(new NpgsqlParameter { Value = scope });
-        return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return await IndexAndCountAsync("stage_orphans", cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Deletes one slice of stage_orphans in its own short transaction; returns how many went.</summary>
@@ -155,6 +153,13 @@ internal sealed class PassStage
                 // A broken connection takes its temporary tables with it.
             }
         }
+    }
+
+    private async Task<long> IndexAndCountAsync(string table, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync($"CREATE INDEX ON pg_temp.{table} (seq)", cancellationToken).ConfigureAwait(false);
+        await using var count = new NpgsqlCommand($"SELECT count(*) FROM pg_temp.{table}", connection);
+        return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private async Task ExecuteAsync(string sql, CancellationToken cancellationToken)

@@ -47,7 +47,7 @@ internal static class RecordWriter
 
         string sql = subtree
             ? "DELETE FROM file_records r USING unnest($2::text[]) p WHERE r.repository_id = $1 AND (r.file_path = p OR starts_with(r.file_path, p || '/'))"
-            : "DELETE FROM file_records r WHERE r.repository_id = $1 AND r.path_digest = ANY (SELECT sha256(convert_to(p, 'UTF8')) FROM unnest($2::text[]) p)";
+            : "DELETE FROM file_records r WHERE r.repository_id = $1 AND r.path_digest = ANY (SELECT disktools_path_digest(p) FROM unnest($2::text[]) p)";
         await using var command = new NpgsqlCommand(sql, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
         command.Parameters.Add(new NpgsqlParameter { Value = paths.ToArray() });

@@ -8,6 +8,12 @@ CREATE TABLE repositories (
     created_at  timestamptz NOT NULL DEFAULT now()
 );
 
+-- The key of a path. convert_to() is only STABLE in general, but a database's encoding never changes,
+-- so for this use the digest is a pure function of the text.
+CREATE FUNCTION disktools_path_digest(path text) RETURNS bytea
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN sha256(convert_to(path, 'UTF8'));
+
 CREATE TABLE file_records (
     id               bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     repository_id    uuid NOT NULL REFERENCES repositories (id) ON DELETE CASCADE,
@@ -15,7 +21,7 @@ CREATE TABLE file_records (
     file_path        text COLLATE "C" NOT NULL,
     -- B-tree entries cannot exceed ~2.7 kB, but a relative path can be far longer than that; the unique
     -- key is therefore the path's SHA-256, which every upsert's ON CONFLICT targets.
-    path_digest      bytea GENERATED ALWAYS AS (sha256(convert_to(file_path, 'UTF8'))) STORED,
+    path_digest      bytea GENERATED ALWAYS AS (disktools_path_digest(file_path)) STORED,
     file_size        bigint NOT NULL,
     mod_time         timestamptz NOT NULL,
     -- Change detection compares these four for inequality: nanosecond mtime, ctime, inode and device.

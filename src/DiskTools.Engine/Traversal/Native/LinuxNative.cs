@@ -99,12 +99,12 @@ internal struct StatxBuffer
     [FieldOffset(40)] public ulong Size;
     [FieldOffset(48)] public ulong Blocks;
     [FieldOffset(56)] public ulong AttributesMask;
-    [FieldOffset(112)] public long CtimeSec;
-    [FieldOffset(120)] public uint CtimeNsec;
-    [FieldOffset(128)] public long MtimeSec;
-    [FieldOffset(136)] public uint MtimeNsec;
-    [FieldOffset(152)] public uint DevMajor;
-    [FieldOffset(156)] public uint DevMinor;
+    [FieldOffset(96)] public long CtimeSec;
+    [FieldOffset(104)] public uint CtimeNsec;
+    [FieldOffset(112)] public long MtimeSec;
+    [FieldOffset(120)] public uint MtimeNsec;
+    [FieldOffset(136)] public uint DevMajor;
+    [FieldOffset(140)] public uint DevMinor;
 
     public readonly uint Mode => ModeField;
 }

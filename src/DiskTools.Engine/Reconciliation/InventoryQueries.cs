@@ -1,0 +1,125 @@
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using Npgsql;
+
+namespace DiskTools.Engine.Reconciliation;
+
+/// <summary>Reads the inventory for the query cmdlets.</summary>
+public static class InventoryQueries
+{
+    public const string BadHashId = "InvalidContentHash";
+
+    /// <summary>Streams file records, by path order, to <paramref name="emit"/>.</summary>
+    /// <param name="root">A registered root, or null for every repository.</param>
+    /// <param name="filter">A glob (see <see cref="GlobPattern"/>) over the relative path, or null.</param>
+    /// <param name="hash">A SHA-256 in hex (any case), or null.</param>
+    public static async Task GetFileRecordsAsync(InventoryDatabase database, string? root, string? filter, string? hash, Action<FileRecord> emit, CancellationToken cancellationToken)
+    {
+        string? normalisedHash = null;
+        if (!string.IsNullOrEmpty(hash))
+        {
+            normalisedHash = hash.Trim().ToLowerInvariant();
+            if (normalisedHash.Length != 64 || !normalisedHash.All(char.IsAsciiHexDigit))
+            {
+                throw new DiskToolsException(BadHashId, ErrorKind.InvalidArgument, $"'{hash}' is not a SHA-256 hash (64 hexadecimal digits).", hash);
+            }
+        }
+
+        Guid? repositoryId = root is null ? null : (await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
+        await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = new NpgsqlCommand("""
+            SELECT f.id, f.repository_id, p.root_path, f.file_path, f.file_size, f.mod_time, f.mtime_ns, f.ctime_ns, f.inode, f.dev,
+                   f.content_hash, f.last_scanned, f.scan_generation, f.created_at, f.updated_at
+            FROM file_records f JOIN repositories p ON p.id = f.repository_id
+            WHERE ($1::uuid IS NULL OR f.repository_id = $1)
+              AND ($2::text IS NULL OR f.file_path ~ $2)
+              AND ($3::text IS NULL OR f.content_hash = $3)
+            ORDER BY p.root_path, f.file_path
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)repositoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(filter) ? DBNull.Value : new GlobPattern(filter).PathRegex, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)normalisedHash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            emit(new FileRecord
+            {
+                Id = reader.GetInt64(0),
+                RepositoryId = reader.GetGuid(1),
+                RootPath = reader.GetString(2),
+                FilePath = reader.GetString(3),
+                FileSize = reader.GetInt64(4),
+                ModTime = reader.GetFieldValue<DateTimeOffset>(5),
+                ModifiedNs = reader.GetInt64(6),
+                ChangedNs = reader.GetInt64(7),
+                Inode = unchecked((ulong)reader.GetInt64(8)),
+                Device = unchecked((ulong)reader.GetInt64(9)),
+                ContentHash = reader.IsDBNull(10) ? null : reader.GetString(10),
+                LastScanned = reader.GetFieldValue<DateTimeOffset>(11),
+                ScanGeneration = reader.GetInt64(12),
+                CreatedAt = reader.GetFieldValue<DateTimeOffset>(13),
+                UpdatedAt = reader.GetFieldValue<DateTimeOffset>(14),
+            });
+        }
+    }
+
+    /// <summary>The latest <paramref name="last"/> operations, newest first.</summary>
+    public static async Task<IReadOnlyList<SyncOperation>> GetSyncOperationsAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
+    {
+        Guid? repositoryId = root is null ? null : (await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
+        await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        return await OperationLog.ListAsync(connection, repositoryId, last, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The status of one repository, or of every repository when <paramref name="root"/> is null.</summary>
+    public static async Task<IReadOnlyList<ReconciliationStatus>> GetStatusAsync(InventoryDatabase database, string? root, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InventoryRepository> repositories = root is null
+            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
+            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<ReconciliationStatus>();
+        foreach (InventoryRepository repository in repositories)
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT (SELECT count(*) FROM file_records WHERE repository_id = $1),
+                       w.heartbeat_at > now() - w.stale_after, w.host_name, w.process_id, w.heartbeat_at, w.next_reconciliation
+                FROM (SELECT 1) one LEFT JOIN repository_watchers w ON w.repository_id = $1
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+            long total;
+            bool watching;
+            string? host;
+            int? pid;
+            DateTimeOffset? heartbeat, next;
+            await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                total = reader.GetInt64(0);
+                watching = !reader.IsDBNull(1) && reader.GetBoolean(1);
+                host = reader.IsDBNull(2) ? null : reader.GetString(2);
+                pid = reader.IsDBNull(3) ? null : reader.GetInt32(3);
+                heartbeat = reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4);
+                next = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5);
+            }
+
+            IReadOnlyList<SyncOperation> lastOperation = await OperationLog.ListAsync(connection, repository.Id, 1, cancellationToken).ConfigureAwait(false);
+            list.Add(new ReconciliationStatus
+            {
+                RepositoryId = repository.Id,
+                RootPath = repository.RootPath,
+                TotalFiles = total,
+                IsWatching = watching,
+                WatcherHost = host,
+                WatcherProcessId = pid,
+                LastHeartbeat = heartbeat,
+                LastSyncOperation = lastOperation.Count > 0 ? lastOperation[0] : null,
+                NextReconciliation = watching ? next : null,
+            });
+        }
+
+        return list;
+    }
+}

@@ -1,0 +1,320 @@
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using Npgsql;
+
+namespace DiskTools.Engine.Reconciliation.Watch;
+
+/// <summary>
+/// The real-time tier of Invoke-Reconciliation -Watch. Watches the root with FileSystemWatcher (inotify on
+/// Linux), runs the startup pass, then applies debounced changes until stopped: created or written files are
+/// upserted (hashed), removed ones deleted, and any directory created or moved in or out has its subtree
+/// rescanned — the .NET watcher can miss files that appear in a brand-new directory before its watch is
+/// added, and the rescan closes that gap. Any watcher error or queue overflow rescans the whole root. Changes
+/// are counted into one 'realtime' sync operation per minute; a full reconciliation runs every
+/// ReconcileInterval; a heartbeat row tells Get-ReconciliationStatus that the root is being watched.
+/// </summary>
+/// <remarks>
+/// FileSystemWatcher rather than raw inotify: it already maintains the recursive watch set as directories
+/// come and go, and nothing here trusts it to be complete — every directory event is answered with a rescan,
+/// every error with a root rescan, and the periodic pass is the source of truth.
+/// </remarks>
+public sealed class WatchSession
+{
+    private static readonly TimeSpan RealtimeWindow = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
+
+    private readonly InventoryDatabase database;
+    private readonly InventoryRepository repository;
+    private readonly ReconciliationOptions options;
+    private readonly IgnoreRules rules;
+    private readonly IOutputWriter writer;
+    private readonly PendingChanges pending;
+    private readonly PassCounters realtime = new();
+    private readonly string rootSlash;
+    private SyncOperation? realtimeOperation;
+    private long realtimeOpenedAt;
+
+    private WatchSession(InventoryDatabase database, InventoryRepository repository, ReconciliationOptions options, IgnoreRules rules, IOutputWriter writer)
+    {
+        this.database = database;
+        this.repository = repository;
+        this.options = options;
+        this.rules = rules;
+        this.writer = writer;
+        pending = new PendingChanges(options.DebounceInterval);
+        rootSlash = repository.RootPath.TrimEnd('/') + "/";
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires; writes every operation as it closes.</summary>
+    public static async Task RunAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    {
+        string rootPath = Reconciler.NormaliseRoot(root);
+        var rules = new IgnoreRules(options.Exclude);
+        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        await new WatchSession(database, repository, options, rules, writer).RunAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // Watch first, then run the startup pass: nothing that changes during the pass is missed.
+        using FileSystemWatcher watcher = StartWatcher();
+        SyncOperation startup = await Reconciler.RunPassAsync(database, repository, rules, options with { OperationType = OperationTypes.Startup, Wait = true }, writer, cancellationToken).ConfigureAwait(false);
+        writer.WriteObject(startup);
+        DateTimeOffset nextPass = DateTimeOffset.UtcNow + options.ReconcileInterval;
+
+        using var heartbeatStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task heartbeat = HeartbeatLoopAsync(() => nextPass, heartbeatStop.Token);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                await Task.Delay(Tick, cancellationToken).ConfigureAwait(false);
+                if (DateTimeOffset.UtcNow >= nextPass)
+                {
+                    await FlushRealtimeAsync(force: true, cancellationToken).ConfigureAwait(false);
+                    writer.WriteObject(await Reconciler.RunPassAsync(database, repository, rules, options with { OperationType = OperationTypes.Reconciliation, Wait = true }, writer, cancellationToken).ConfigureAwait(false));
+                    nextPass = DateTimeOffset.UtcNow + options.ReconcileInterval;
+                    continue;
+                }
+
+                try
+                {
+                    await ApplyDueChangesAsync(cancellationToken).ConfigureAwait(false);
+                    await FlushRealtimeAsync(force: false, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception e) when (Transient.IsTransient(e) && !cancellationToken.IsCancellationRequested)
+                {
+                    // The database went away: what was in flight rolled back; rescan everything once it is back.
+                    writer.WriteWarning(database.Scrub($"Inventory database unavailable ({e.Message}); retrying, then rescanning '{repository.RootPath}'."));
+                    pending.RequestRootRescan();
+                    await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            watcher.EnableRaisingEvents = false;
+            await heartbeatStop.CancelAsync().ConfigureAwait(false);
+            await heartbeat.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await FinishQuicklyAsync().ConfigureAwait(false);
+        }
+    }
+
+    private FileSystemWatcher StartWatcher()
+    {
+        var watcher = new FileSystemWatcher(repository.RootPath)
+        {
+            IncludeSubdirectories = true,
+            NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.Attributes | NotifyFilters.CreationTime,
+            InternalBufferSize = 1 << 16,
+        };
+        watcher.Created += (_, e) => Note(e.FullPath, mayBeNewDirectory: true);
+        watcher.Changed += (_, e) => Note(e.FullPath, mayBeNewDirectory: false);
+        watcher.Deleted += (_, e) => Note(e.FullPath, mayBeNewDirectory: true);
+        watcher.Renamed += (_, e) =>
+        {
+            Note(e.OldFullPath, mayBeNewDirectory: true);
+            Note(e.FullPath, mayBeNewDirectory: true);
+        };
+        watcher.Error += (_, e) => OnWatcherError(e.GetException());
+        try
+        {
+            watcher.EnableRaisingEvents = true;
+        }
+        catch (Exception e) when (WatchLimits.Classify(e, repository.RootPath) is { } limit)
+        {
+            watcher.Dispose();
+            throw limit;
+        }
+
+        return watcher;
+    }
+
+    private void Note(string fullPath, bool mayBeNewDirectory)
+    {
+        if (fullPath.Length > rootSlash.Length && fullPath.StartsWith(rootSlash, StringComparison.Ordinal))
+        {
+            pending.Add(fullPath[rootSlash.Length..], mayBeNewDirectory);
+        }
+    }
+
+    private void OnWatcherError(Exception e)
+    {
+        if (WatchLimits.Classify(e, repository.RootPath) is { } limit)
+        {
+            writer.WriteError(limit.ToError());
+        }
+        else
+        {
+            writer.WriteVerbose($"Watcher error on '{repository.RootPath}' ({e.GetType().Name}: {e.Message}); rescanning the whole tree.");
+        }
+
+        // Events may have been lost (overflow, or a watch that could not be added): only a full rescan is safe.
+        pending.RequestRootRescan();
+    }
+
+    private async Task ApplyDueChangesAsync(CancellationToken cancellationToken)
+    {
+        bool rootRescan = pending.TakeRootRescan();
+        List<(string Path, bool Rescan)> due = rootRescan ? [] : pending.TakeDue();
+        if (!rootRescan && due.Count == 0)
+        {
+            return;
+        }
+
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        SyncOperation operation = await EnsureRealtimeOperationAsync(connection, cancellationToken).ConfigureAwait(false);
+        var sync = new TreeSync(connection, repository, options, rules, writer);
+        if (rootRescan)
+        {
+            pending.Clear();
+            await sync.RunAsync(string.Empty, operation.Id, DateTimeOffset.MaxValue, realtime, showProgress: false, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var rescans = new List<string>();
+        var deletes = new List<string>();
+        var upserts = new List<StagedFile>();
+        foreach ((string path, bool rescan) in due.OrderBy(d => d.Path, StringComparer.Ordinal))
+        {
+            if (rescans.Count > 0 && IsUnder(path, rescans[^1]))
+            {
+                continue;
+            }
+
+            string name = path[(path.LastIndexOf('/') + 1)..];
+            FileIdentity? stat = NativeStat.OfPath(rootSlash + path);
+            bool ignored = rules.IsUnderIgnoredDirectory(path);
+            if (stat is null)
+            {
+                deletes.Add(path);
+            }
+            else if (IsDirectory(rootSlash + path))
+            {
+                if (rescan && !ignored && !rules.IsIgnored(path, name, isDirectory: true))
+                {
+                    rescans.Add(path);
+                }
+            }
+            else if (stat.Value.IsRegular && !ignored && !rules.IsIgnored(path, name, isDirectory: false))
+            {
+                FileIdentity s = stat.Value;
+                upserts.Add(new StagedFile(path, s.Size, s.ModifiedNs, s.ChangedNs, s.Inode, DeviceOf(rootSlash + path)));
+            }
+            else
+            {
+                deletes.Add(path);
+            }
+        }
+
+        foreach (string[] chunk in deletes.Chunk(options.BatchSize))
+        {
+            realtime.AddRemoved(await RecordWriter.DeleteAsync(connection, repository.Id, chunk, subtree: true, cancellationToken).ConfigureAwait(false));
+        }
+
+        foreach (StagedFile[] chunk in upserts.Chunk(options.BatchSize))
+        {
+            realtime.AddScanned(chunk.Length);
+            var recorded = new RecordedFile?[chunk.Length];
+            await Parallel.ForEachAsync(
+                Enumerable.Range(0, chunk.Length),
+                new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = cancellationToken },
+                (i, token) =>
+                {
+                    StagedFile f = chunk[i];
+                    recorded[i] = options.Hash
+                        ? sync.HashOne(rootSlash, f, realtime, token)
+                        : new RecordedFile(f.Path, f.Size, f.ModifiedNs, f.ChangedNs, f.Inode, f.Device, null);
+                    if (recorded[i] is null)
+                    {
+                        pending.Add(f.Path, mayBeNewDirectory: false); // changed while hashing: try again once it settles
+                    }
+
+                    return ValueTask.CompletedTask;
+                }).ConfigureAwait(false);
+            (int added, int updated) = await RecordWriter.UpsertAsync(connection, repository.Id, operation.Id, recorded.OfType<RecordedFile>().ToList(), cancellationToken).ConfigureAwait(false);
+            realtime.AddWritten(added, updated);
+        }
+
+        foreach (string scope in rescans)
+        {
+            await sync.RunAsync(scope, operation.Id, DateTimeOffset.MaxValue, realtime, showProgress: false, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static bool IsUnder(string path, string directory)
+        => path.Length > directory.Length && path[directory.Length] == '/' && path.StartsWith(directory, StringComparison.Ordinal);
+
+    private static bool IsDirectory(string fullPath)
+        => (File.GetAttributes(fullPath) & FileAttributes.Directory) != 0 && (File.GetAttributes(fullPath) & FileAttributes.ReparsePoint) == 0;
+
+    private static ulong DeviceOf(string fullPath) => NativeStat.DeviceOf(fullPath);
+
+    private async Task<SyncOperation> EnsureRealtimeOperationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        if (realtimeOperation is null)
+        {
+            realtimeOperation = await OperationLog.StartAsync(connection, repository.Id, OperationTypes.Realtime, cancellationToken).ConfigureAwait(false);
+            realtimeOpenedAt = Environment.TickCount64;
+        }
+
+        return realtimeOperation;
+    }
+
+    /// <summary>Closes the current minute's realtime operation (or drops it when nothing changed).</summary>
+    private async Task FlushRealtimeAsync(bool force, CancellationToken cancellationToken)
+    {
+        if (realtimeOperation is null || (!force && Environment.TickCount64 - realtimeOpenedAt < RealtimeWindow.TotalMilliseconds))
+        {
+            return;
+        }
+
+        SyncOperation operation = realtimeOperation;
+        PassCounters counts = realtime.Drain();
+        realtimeOperation = null;
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        if (counts.IsEmpty)
+        {
+            await using var drop = new NpgsqlCommand("DELETE FROM sync_operations WHERE id = $1", connection);
+            drop.Parameters.Add(new NpgsqlParameter { Value = operation.Id });
+            await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        writer.WriteObject(await OperationLog.FinishAsync(connection, counts.ApplyTo(operation), null, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task HeartbeatLoopAsync(Func<DateTimeOffset> nextPass, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                await WatcherHeartbeat.BeatAsync(connection, repository.Id, nextPass(), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+            {
+                // A missed beat only makes the status look stale for a while; the next one repairs it.
+            }
+
+            await Task.Delay(WatcherHeartbeat.Interval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>On stop: close the realtime operation and remove the heartbeat, within a fraction of a second.</summary>
+    private async Task FinishQuicklyAsync()
+    {
+        using var brief = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        try
+        {
+            await FlushRealtimeAsync(force: true, brief.Token).ConfigureAwait(false);
+            await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(brief.Token).ConfigureAwait(false);
+            await WatcherHeartbeat.RemoveAsync(connection, repository.Id, brief.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException)
+        {
+            // The heartbeat goes stale on its own; an unclosed realtime row is marked by the next pass.
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Management.Automation;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Reconciliation;
+using DiskTools.Engine.Reconciliation.Watch;
+using DiskTools.Engine.Storage;
+using DiskTools.Infrastructure;
+
+namespace DiskTools.Commands.Inventory;
+
+/// <summary>Brings the PostgreSQL inventory of a directory tree in line with the tree; with -Watch, keeps it there.</summary>
+[Cmdlet(VerbsLifecycle.Invoke, "Reconciliation", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(SyncOperation))]
+public sealed class InvokeReconciliationCommand : InventoryCommandBase
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private readonly List<string> roots = [];
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Record size and times only; do not hash content.</summary>
+    [Parameter]
+    public SwitchParameter NoHash { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int MaxConcurrency { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    [Parameter]
+    [ValidateRange(1, 100_000)]
+    public int BatchSize { get; set; } = 1000;
+
+    [Parameter]
+    [ValidateNotNull]
+    public string[] Exclude { get; set; } = [];
+
+    /// <summary>After the first pass, keep the inventory current until stopped.</summary>
+    [Parameter]
+    public SwitchParameter Watch { get; set; }
+
+    [Parameter]
+    public TimeSpan ReconcileInterval { get; set; } = TimeSpan.FromHours(24);
+
+    [Parameter]
+    public TimeSpan DebounceInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Wait for another pass over the same root to finish instead of failing.</summary>
+    [Parameter]
+    public SwitchParameter Wait { get; set; }
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (string root in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
+        {
+            if (!Directory.Exists(root))
+            {
+                ((IOutputWriter)this).WriteError(new OperationError(Reconciler.RootNotDirectoryId, ErrorKind.InvalidArgument, root,
+                    $"'{root}' is not a directory; reconciliation needs the root of a tree."));
+                continue;
+            }
+
+            roots.Add(root);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (ReconcileInterval <= TimeSpan.Zero || DebounceInterval < TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ReconcileInterval must be positive and -DebounceInterval not negative."),
+                "InvalidInterval", ErrorCategory.InvalidArgument, null));
+        }
+
+        IOutputWriter output = this;
+        List<string> approved = roots.Where(r => output.ShouldProcess(r, Watch ? "Reconcile and watch the inventory of" : "Reconcile the inventory of")).ToList();
+        if (approved.Count == 0)
+        {
+            return;
+        }
+
+        InventoryDatabase database = OpenDatabase();
+        var options = new ReconciliationOptions
+        {
+            Hash = !NoHash,
+            MaxConcurrency = MaxConcurrency,
+            BatchSize = BatchSize,
+            Exclude = Exclude,
+            Wait = Wait,
+            ReconcileInterval = ReconcileInterval,
+            DebounceInterval = DebounceInterval,
+        };
+        _ = new IgnoreRules(Exclude); // bad globs fail here, once, before any pass starts
+
+        if (Watch)
+        {
+            await Task.WhenAll(approved.Select(root => WatchOne(database, root, options, cancellationToken))).ConfigureAwait(false);
+            return;
+        }
+
+        foreach (string root in approved)
+        {
+            try
+            {
+                output.WriteObject(await Reconciler.RunPassAsync(database, root, options, this, cancellationToken).ConfigureAwait(false));
+            }
+            catch (DiskToolsException e) when (approved.Count > 1 && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId)
+            {
+                output.WriteError(e.ToError());
+            }
+        }
+    }
+
+    private async Task WatchOne(InventoryDatabase database, string root, ReconciliationOptions options, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await WatchSession.RunAsync(database, root, options, this, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiskToolsException e) when (!cancellationToken.IsCancellationRequested)
+        {
+            ((IOutputWriter)this).WriteError(e.ToError());
+        }
+    }
+}
