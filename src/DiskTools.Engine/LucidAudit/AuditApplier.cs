@@ -35,7 +35,7 @@ internal static class AuditApplier
             FROM lucid_apply_cursors c
             JOIN staging_lucid_audit s ON s.cursor_id = c.id AND s.line_number > c.last_event_id AND s.line_number <= c.staged_line
             LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id
-                                    AND r.path_digest = sha256(convert_to(s.entry_path, 'UTF8'))
+                                    AND r.path_digest = disktools_path_digest(s.entry_path)
             """, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
         long pendingCount = (long)(await ScalarAsync(connection, "SELECT count(*) FROM lucid_pending", cancellationToken).ConfigureAwait(false))!;
@@ -174,7 +174,7 @@ internal static class AuditApplier
             UPDATE lucid_pending p SET record_id = r.id
             FROM file_records r
             WHERE p.record_id IS NULL AND p.action NOT IN (6, 7) AND r.repository_id = $1
-              AND r.path_digest = sha256(convert_to(p.entry_path, 'UTF8'))
+              AND r.path_digest = disktools_path_digest(p.entry_path)
             """, cancellationToken, volumeId).ConfigureAwait(false);
     }
 

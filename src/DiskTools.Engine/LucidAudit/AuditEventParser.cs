@@ -61,7 +61,7 @@ public static class AuditEventParser
         }
         catch (JsonException e)
         {
-            error = objectDone ? "unexpected content after the event object" : "invalid JSON: " + e.Message;
+            error = objectDone ? "unexpected content after the event object" : $"invalid JSON at byte {e.BytePositionInLine}";
             return false;
         }
 

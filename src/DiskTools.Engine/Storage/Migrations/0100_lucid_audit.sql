@@ -114,10 +114,10 @@ BEGIN
         RETURN 0;
     END IF;
 
-    IF EXISTS (SELECT 1 FROM file_records WHERE repository_id = p_volume AND path_digest = sha256(convert_to(p_from, 'UTF8'))) THEN
-        DELETE FROM file_records WHERE repository_id = p_volume AND path_digest = sha256(convert_to(p_to, 'UTF8'));
+    IF EXISTS (SELECT 1 FROM file_records WHERE repository_id = p_volume AND path_digest = disktools_path_digest(p_from)) THEN
+        DELETE FROM file_records WHERE repository_id = p_volume AND path_digest = disktools_path_digest(p_to);
         UPDATE file_records SET file_path = p_to, updated_utc = now()
-        WHERE repository_id = p_volume AND path_digest = sha256(convert_to(p_from, 'UTF8'));
+        WHERE repository_id = p_volume AND path_digest = disktools_path_digest(p_from);
         GET DIAGNOSTICS moved = ROW_COUNT;
         RETURN moved;
     END IF;
@@ -127,7 +127,7 @@ BEGIN
     USING file_records s
     WHERE s.repository_id = p_volume AND starts_with(s.file_path, p_from || '/')
       AND d.repository_id = p_volume
-      AND d.path_digest = sha256(convert_to(p_to || substr(s.file_path, length(p_from) + 1), 'UTF8'));
+      AND d.path_digest = disktools_path_digest(p_to || substr(s.file_path, length(p_from) + 1));
     UPDATE file_records SET file_path = p_to || substr(file_path, length(p_from) + 1), updated_utc = now()
     WHERE repository_id = p_volume AND starts_with(file_path, p_from || '/');
     GET DIAGNOSTICS moved = ROW_COUNT;

@@ -8,7 +8,7 @@ namespace DiskTools.Commands.Inventory;
 /// <summary>Loads a baseline inventory (CSV or Parquet: path, size, modified, accessed) into the PostgreSQL inventory of a root.</summary>
 [Cmdlet(VerbsData.Import, "FileInventory", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(InventoryImportResult))]
-public sealed class ImportFileInventoryCommand : AccessTrackingCommandBase
+public sealed class ImportFileInventoryCommand : InventoryCommandBase
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";

@@ -12,7 +12,7 @@ namespace DiskTools.Commands.Inventory;
 /// </summary>
 [Cmdlet(VerbsCommon.Watch, "LucidAudit", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(AuditIngestResult), typeof(WarmingEvent))]
-public sealed class WatchLucidAuditCommand : AccessTrackingCommandBase
+public sealed class WatchLucidAuditCommand : InventoryCommandBase
 {
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
