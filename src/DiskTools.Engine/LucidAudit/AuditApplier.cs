@@ -30,12 +30,11 @@ internal static class AuditApplier
             """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
         await ExecuteAsync(connection, """
             CREATE TEMP TABLE lucid_pending ON COMMIT DROP AS
-            SELECT s.cursor_id, s.line_number, s.event_utc, s.action, s.entry_path, s.target_path, s.user_name,
+            SELECT s.cursor_id, s.line_number, s.event_utc, s.action, s.entry_path, s.entry_digest, s.target_path, s.user_name,
                    r.id AS record_id, false AS handled
             FROM lucid_apply_cursors c
             JOIN staging_lucid_audit s ON s.cursor_id = c.id AND s.line_number > c.last_event_id AND s.line_number <= c.staged_line
-            LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id
-                                    AND r.path_digest = disktools_path_digest(s.entry_path)
+            LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id AND r.path_digest = s.entry_digest
             """, cancellationToken).ConfigureAwait(false);
         await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
         long pendingCount = (long)(await ScalarAsync(connection, "SELECT count(*) FROM lucid_pending", cancellationToken).ConfigureAwait(false))!;
@@ -104,7 +103,7 @@ internal static class AuditApplier
                        count(*) FILTER (WHERE record_id IS NULL AND NOT handled),
                        min(entry_path) FILTER (WHERE record_id IS NULL AND NOT handled)
                 FROM lucid_pending
-                """, connection, transaction);
+                """, connection, transaction) { CommandTimeout = 0 };
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             applied = reader.GetInt64(0);
@@ -137,7 +136,7 @@ internal static class AuditApplier
     {
         var moves = new List<(long Cursor, long Line, string From, string To)>();
         await using (var command = new NpgsqlCommand(
-            "SELECT cursor_id, line_number, entry_path, target_path FROM lucid_pending WHERE action = 7 ORDER BY event_utc, cursor_id, line_number", connection))
+            "SELECT cursor_id, line_number, entry_path, target_path FROM lucid_pending WHERE action = 7 ORDER BY event_utc, cursor_id, line_number", connection) { CommandTimeout = 0 })
         await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -174,7 +173,7 @@ internal static class AuditApplier
             UPDATE lucid_pending p SET record_id = r.id
             FROM file_records r
             WHERE p.record_id IS NULL AND p.action NOT IN (6, 7) AND r.repository_id = $1
-              AND r.path_digest = disktools_path_digest(p.entry_path)
+              AND r.path_digest = p.entry_digest
             """, cancellationToken, volumeId).ConfigureAwait(false);
     }
 
@@ -190,7 +189,7 @@ internal static class AuditApplier
             WHERE p.action IN (1, 2, 13) AND r.tier_state IN ('planned', 'stubbed')
             GROUP BY r.id, r.file_path, r.tier_state
             ORDER BY r.file_path
-            """, connection);
+            """, connection) { CommandTimeout = 0 };
         var list = new List<WarmingEvent>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -214,7 +213,7 @@ internal static class AuditApplier
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         foreach (object parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });
@@ -225,7 +224,7 @@ internal static class AuditApplier
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         foreach (object parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });

@@ -295,7 +295,7 @@ public sealed class AuditIngestor
             USING lucid_audit_cursor c
             WHERE s.cursor_id = c.id AND c.tenant_id = $1 AND c.volume_id = $2
               AND s.line_number <= c.last_event_id AND s.staged_utc < now() - $3::interval
-            """, connection);
+            """, connection) { CommandTimeout = 0 };
         command.Parameters.Add(new NpgsqlParameter { Value = options.Tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
         command.Parameters.Add(new NpgsqlParameter { Value = options.StagingRetention });

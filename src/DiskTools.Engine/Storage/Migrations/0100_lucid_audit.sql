@@ -52,12 +52,16 @@ CREATE TABLE lucid_audit_cursor (
 
 -- Only what the updates need. A row is pending while its line is past its cursor's last_event_id; it is
 -- applied when the cursor moves, in the same transaction, so no per-row "applied" flag is ever written.
+-- No foreign key on cursor_id: a per-row check would slow the COPY, and rows are only ever written
+-- together with their cursor in one transaction. entry_digest is disktools_path_digest(entry_path),
+-- computed by the client, so matching against file_records needs no function call per event.
 CREATE TABLE staging_lucid_audit (
-    cursor_id    bigint NOT NULL REFERENCES lucid_audit_cursor (id) ON DELETE CASCADE,
+    cursor_id    bigint NOT NULL,
     line_number  bigint NOT NULL,
     event_utc    timestamptz NOT NULL,
     action       smallint NOT NULL,
     entry_path   text COLLATE "C" NOT NULL,
+    entry_digest bytea NOT NULL,
     target_path  text COLLATE "C",
     user_name    text,
     staged_utc   timestamptz NOT NULL DEFAULT now(),
