@@ -14,7 +14,8 @@ internal static class ParquetColumns
     public static async Task<string?[]> ReadAsync(ParquetRowGroupReader group, DataField field, int count, CancellationToken cancellationToken)
     {
         Type type = field.ClrType;
-        if (type == typeof(string))
+        // Parquet.Net describes text columns as ReadOnlyMemory<char>; the string overload decodes them.
+        if (type == typeof(string) || type == typeof(ReadOnlyMemory<char>) || type == typeof(ReadOnlyMemory<byte>))
         {
             string?[] values = new string?[count];
             await group.ReadAsync(field, values.AsMemory(), null, cancellationToken).ConfigureAwait(false);
