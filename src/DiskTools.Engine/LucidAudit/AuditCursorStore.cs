@@ -5,7 +5,8 @@ using NpgsqlTypes;
 namespace DiskTools.Engine.LucidAudit;
 
 /// <summary>A cursor row: its id (which staging and unmatched rows refer to) and its staged position.</summary>
-internal sealed record StoredCursor(long Id, AuditCursor Staged);
+/// <param name="Unapplied">True when lines were staged but not yet applied (a pass died before its apply).</param>
+internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied = false);
 
 /// <summary>
 /// Reads and advances lucid_audit_cursor, and stages events. Staging a chunk is one transaction: the binary
@@ -44,7 +45,8 @@ internal static class AuditCursorStore
     public static async Task<Dictionary<(string Node, string Stem), StoredCursor>> LoadAsync(NpgsqlConnection connection, string tenant, Guid volumeId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
-            SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length
+            SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length,
+                   staged_line > last_event_id OR staged_position > last_position
             FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
@@ -55,7 +57,7 @@ internal static class AuditCursorStore
         {
             var cursor = new AuditCursor(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5),
                 reader.GetFieldValue<byte[]>(6), reader.GetInt32(7));
-            cursors[(cursor.NodeId, cursor.BeginStem)] = new StoredCursor(reader.GetInt64(0), cursor);
+            cursors[(cursor.NodeId, cursor.BeginStem)] = new StoredCursor(reader.GetInt64(0), cursor, reader.GetBoolean(8));
         }
 
         return cursors;

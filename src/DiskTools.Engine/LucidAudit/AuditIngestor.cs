@@ -103,7 +103,13 @@ public sealed class AuditIngestor
                 bool more;
                 do
                 {
-                    more = await StageRoundAsync(connection, counters, throttle, cancellationToken).ConfigureAwait(false);
+                    (more, bool pending) = await StageRoundAsync(connection, counters, throttle, cancellationToken).ConfigureAwait(false);
+                    if (!pending)
+                    {
+                        // Nothing new and nothing left over: an idle pass stops here, without a transaction.
+                        break;
+                    }
+
                     if (BeforeApply is not null)
                     {
                         await BeforeApply(cancellationToken).ConfigureAwait(false);
@@ -161,8 +167,11 @@ public sealed class AuditIngestor
         };
     }
 
-    /// <summary>Stages new lines of every log, in parallel; true when the round budget stopped it early.</summary>
-    private async Task<bool> StageRoundAsync(NpgsqlConnection connection, PassCounters counters, ProgressThrottle throttle, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stages new lines of every log, in parallel. More: the round budget stopped it early. Pending: there is
+    /// something to apply (staged now, or left staged by a pass that died before applying).
+    /// </summary>
+    private async Task<(bool More, bool Pending)> StageRoundAsync(NpgsqlConnection connection, PassCounters counters, ProgressThrottle throttle, CancellationToken cancellationToken)
     {
         if (!Directory.Exists(AuditTreeDiscovery.AuditFolder(Root)) && !warnedNoAuditFolder)
         {
@@ -191,8 +200,10 @@ public sealed class AuditIngestor
             }
         }
 
+        bool leftOver = cursors.Values.Any(c => c.Unapplied);
         long budget = options.RoundEvents;
         long staged = 0;
+        int stagedChunks = 0;
         bool stoppedEarly = false;
         int done = 0;
         await Parallel.ForEachAsync(
@@ -201,6 +212,11 @@ public sealed class AuditIngestor
             async (item, token) =>
             {
                 bool readSomething = await StageLogAsync(item.Log, item.Cursor, counters, () => Interlocked.Read(ref staged) < budget, n => Interlocked.Add(ref staged, n), token).ConfigureAwait(false);
+                if (readSomething)
+                {
+                    Interlocked.Increment(ref stagedChunks);
+                }
+
                 if (Interlocked.Read(ref staged) >= budget)
                 {
                     stoppedEarly = true;
@@ -219,7 +235,7 @@ public sealed class AuditIngestor
                         item.Log.RelativePath));
                 }
             }).ConfigureAwait(false);
-        return stoppedEarly;
+        return (stoppedEarly, leftOver || stagedChunks > 0);
     }
 
     /// <summary>Reads and stages one log chunk by chunk; true when any complete line was consumed.</summary>
@@ -292,9 +308,9 @@ public sealed class AuditIngestor
     {
         await using var command = new NpgsqlCommand("""
             DELETE FROM staging_lucid_audit s
-            USING lucid_audit_cursor c
-            WHERE s.cursor_id = c.id AND c.tenant_id = $1 AND c.volume_id = $2
-              AND s.line_number <= c.last_event_id AND s.staged_utc < now() - $3::interval
+            WHERE s.staged_utc < now() - $3::interval
+              AND EXISTS (SELECT 1 FROM lucid_audit_cursor c
+                          WHERE c.id = s.cursor_id AND c.tenant_id = $1 AND c.volume_id = $2 AND s.line_number <= c.last_event_id)
             """, connection) { CommandTimeout = 0 };
         command.Parameters.Add(new NpgsqlParameter { Value = options.Tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
