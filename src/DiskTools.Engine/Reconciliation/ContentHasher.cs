@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
 
 namespace DiskTools.Engine.Reconciliation;
 
@@ -38,19 +39,20 @@ internal static class ContentHasher
     /// </summary>
     private static readonly long RacyWindowNs = 10_000_000;
 
-    public static HashResult Hash(string fullPath, FileIdentity expected, CancellationToken cancellationToken)
+    public static HashResult Hash(string fullPath, FileIdentity expected, CancellationToken cancellationToken, Action<string>? whileHashing = null)
     {
         long startedNs = (DateTime.UtcNow - DateTime.UnixEpoch).Ticks * 100;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
         try
         {
-            using var handle = File.OpenHandle(fullPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, FileOptions.SequentialScan);
+            using SafeFileHandle handle = LongPathFile.OpenRead(fullPath);
             FileIdentity before = NativeStat.Of(handle);
             if (!before.IsRegular || before.Inode != expected.Inode)
             {
                 return new HashResult(before.IsRegular ? HashOutcome.Changed : HashOutcome.Vanished, before, null, null);
             }
 
+            whileHashing?.Invoke(fullPath);
             using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             long offset = 0;
             while (true)

@@ -28,8 +28,8 @@ public sealed record ReconciliationOptions
     /// <summary>Called after each write batch commits; lets tests interrupt a pass at a known point.</summary>
     internal Func<int, CancellationToken, Task>? AfterBatchCommitted { get; init; }
 
-    /// <summary>Called before each file is hashed; lets tests change a file while it is being hashed.</summary>
-    internal Action<string>? BeforeHashing { get; init; }
+    /// <summary>Called once a file is open and stat'ed, before its content is read; lets tests change it mid-hash.</summary>
+    internal Action<string>? WhileHashing { get; init; }
 }
 
 /// <summary>The operation_type values sync_operations accepts.</summary>

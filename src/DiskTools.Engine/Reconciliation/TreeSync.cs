@@ -40,6 +40,7 @@ internal sealed class TreeSync
         var progress = new ProgressThrottle();
         string activity = $"Reconciling {repository.RootPath}";
         var stage = new PassStage(connection);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             await stage.CreateAsync(cancellationToken).ConfigureAwait(false);
@@ -85,17 +86,22 @@ internal sealed class TreeSync
             }
 
             long staged = await copy.ConfigureAwait(false);
+            TimeSpan walked = clock.Elapsed;
             counters.AddScanned(staged);
             await stage.BlockAsync(stager.IncompleteDirectories, cancellationToken).ConfigureAwait(false);
 
             long work = await stage.BuildWorkAsync(repository.Id, options.Hash, cancellationToken).ConfigureAwait(false);
+            TimeSpan diffed = clock.Elapsed;
             await WriteAsync(stage, work, generation, counters, showProgress ? progress : null, activity, cancellationToken).ConfigureAwait(false);
 
+            TimeSpan written = clock.Elapsed;
             long orphans = await stage.BuildOrphansAsync(repository.Id, scope, since, cancellationToken).ConfigureAwait(false);
             for (long done = 0; done < orphans; done += options.BatchSize)
             {
                 counters.AddRemoved(await stage.DeleteOrphansAsync(done, options.BatchSize, since, cancellationToken).ConfigureAwait(false));
             }
+
+            writer.WriteVerbose($"'{walkRoot}': walk + COPY of {staged:N0} files {walked.TotalSeconds:F2} s, diff {(diffed - walked).TotalSeconds:F2} s ({work:N0} new or changed), write {(written - diffed).TotalSeconds:F2} s, orphans {(clock.Elapsed - written).TotalSeconds:F2} s ({orphans:N0}).");
         }
         finally
         {
@@ -150,8 +156,7 @@ internal sealed class TreeSync
     internal RecordedFile? HashOne(string root, StagedFile file, PassCounters counters, CancellationToken cancellationToken)
     {
         string fullPath = root + file.Path;
-        options.BeforeHashing?.Invoke(fullPath);
-        HashResult result = ContentHasher.Hash(fullPath, file.Identity, cancellationToken);
+        HashResult result = ContentHasher.Hash(fullPath, file.Identity, cancellationToken, options.WhileHashing);
         switch (result.Outcome)
         {
             case HashOutcome.Hashed:

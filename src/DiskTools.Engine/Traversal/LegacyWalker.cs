@@ -100,7 +100,7 @@ internal sealed unsafe class LegacyWalker
                 }
 
                 byte[] entryBytes = PathText.JoinBytes(fullBytes, name);
-                string entryText = text is null ? string.Empty : Path.Join(fullText, text);
+                string entryText = text is null ? PathText.Decode(entryBytes) : Path.Join(fullText, text);
                 if (!TryStat(entryBytes, entryText, out EntryStat entry, out int errno, out string code))
                 {
                     Report(Join(relative, name), errno, code, "statx");
@@ -132,6 +132,19 @@ internal sealed unsafe class LegacyWalker
     private void ListNames(string path, byte[] pathBytes, byte[] relative, List<(byte[] Name, string? Text)> names, DirectoryBatch batch)
     {
         names.Clear();
+        if (linux && !System.Text.Unicode.Utf8.IsValid(pathBytes))
+        {
+            // .NET cannot name this directory at all: list it by its exact bytes.
+            int errno = RawNames(pathBytes, names);
+            if (errno != 0)
+            {
+                Report(relative, errno, Errno.Name(errno), "open");
+                batch.Complete = false;
+            }
+
+            return;
+        }
+
         bool lossy = false;
         try
         {
@@ -157,16 +170,17 @@ internal sealed unsafe class LegacyWalker
         {
             // A name that is not UTF-8 came back with U+FFFD: only the raw bytes can be stat'ed.
             names.Clear();
-            foreach (byte[] raw in RawNames(pathBytes))
+            int errno = RawNames(pathBytes, names);
+            if (errno != 0)
             {
-                names.Add((raw, null));
+                Report(relative, errno, Errno.Name(errno), "open");
+                batch.Complete = false;
             }
         }
     }
 
-    private static List<byte[]> RawNames(byte[] directory)
+    private static int RawNames(byte[] directory, List<(byte[] Name, string? Text)> result)
     {
-        var result = new List<byte[]>();
         var path = new byte[directory.Length + 1];
         directory.CopyTo(path, 0);
         byte* buffer = (byte*)NativeMemory.Alloc(32 * 1024);
@@ -176,6 +190,7 @@ internal sealed unsafe class LegacyWalker
             fd = LinuxNative.OpenAt(LinuxNative.AtFdCwd, p, LinuxNative.OpenDirectoryFlags, 0);
         }
 
+        int error = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         try
         {
             nint read;
@@ -188,7 +203,7 @@ internal sealed unsafe class LegacyWalker
                     var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(record + 19);
                     if (!(name.Length == 1 && name[0] == '.') && !(name.Length == 2 && name[0] == '.' && name[1] == '.'))
                     {
-                        result.Add(name.ToArray());
+                        result.Add((name.ToArray(), null));
                     }
                 }
             }
@@ -203,7 +218,7 @@ internal sealed unsafe class LegacyWalker
             NativeMemory.Free(buffer);
         }
 
-        return result;
+        return error;
     }
 
     private bool TryStat(byte[] pathBytes, string pathText, out EntryStat stat, out int errno, out string code)
