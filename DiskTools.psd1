@@ -19,6 +19,8 @@
         'New-BtrfsSnapshot'
         'Get-BtrfsSnapshot'
         'Remove-BtrfsSnapshot'
+        'Import-FileInventory'
+        'Watch-LucidAudit'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -47,11 +47,13 @@ public sealed partial record Migration(int Version, string Name, string Sql, str
         }
 
         list.Sort((a, b) => a.Version.CompareTo(b.Version));
-        for (int i = 0; i < list.Count; i++)
+        // Each feature numbers its migrations in its own block (the inventory from 1, LucidLink audit
+        // ingest from 100), so versions rise strictly but may leave gaps; a repeated number is an error.
+        for (int i = 1; i < list.Count; i++)
         {
-            if (list[i].Version != i + 1)
+            if (list[i].Version == list[i - 1].Version)
             {
-                throw new InvalidOperationException($"Embedded migrations must be numbered 1, 2, 3 … without gaps; found {list[i].Version} at position {i + 1}.");
+                throw new InvalidOperationException($"Two embedded migrations share version {list[i].Version}.");
             }
         }
 

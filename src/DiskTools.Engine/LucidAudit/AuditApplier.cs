@@ -1,0 +1,235 @@
+using Npgsql;
+
+namespace DiskTools.Engine.LucidAudit;
+
+/// <summary>What one apply transaction did.</summary>
+internal sealed record ApplyOutcome(long Applied, long Unmatched, string? SampleUnmatched, IReadOnlyList<WarmingEvent> Warming);
+
+/// <summary>
+/// Applies every staged-but-unapplied event of a volume in ONE transaction, set-based, and moves the
+/// cursors' applied position in that same transaction: a crash before COMMIT leaves the events pending
+/// (the next pass applies them), a crash after leaves nothing to redo, and re-running changes nothing.
+/// All pending events of all logs are applied together in timestamp order where order matters (moves),
+/// so the outcome does not depend on which log was staged first.
+/// </summary>
+internal static class AuditApplier
+{
+    public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
+    {
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+
+        // The cursors as they are now, locked: the pending set and the final cursor move use the same bounds.
+        await ExecuteAsync(connection, """
+            SELECT 1 FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id FOR UPDATE
+            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+        await ExecuteAsync(connection, """
+            CREATE TEMP TABLE lucid_apply_cursors ON COMMIT DROP AS
+            SELECT id, volume_id, last_event_id, staged_line, staged_position
+            FROM lucid_audit_cursor
+            WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id
+            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+        await ExecuteAsync(connection, """
+            CREATE TEMP TABLE lucid_pending ON COMMIT DROP AS
+            SELECT s.cursor_id, s.line_number, s.event_utc, s.action, s.entry_path, s.entry_digest, s.target_path, s.user_name,
+                   r.id AS record_id, false AS handled
+            FROM lucid_apply_cursors c
+            JOIN staging_lucid_audit s ON s.cursor_id = c.id AND s.line_number > c.last_event_id AND s.line_number <= c.staged_line
+            LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id AND r.path_digest = s.entry_digest
+            """, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
+        long pendingCount = (long)(await ScalarAsync(connection, "SELECT count(*) FROM lucid_pending", cancellationToken).ConfigureAwait(false))!;
+
+        if (pendingCount > 0)
+        {
+            await ApplyMovesAsync(connection, volumeId, cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, """
+                WITH d AS (SELECT DISTINCT entry_path FROM lucid_pending WHERE action = 6),
+                hit AS (
+                    SELECT DISTINCT d.entry_path FROM d
+                    JOIN file_records r ON r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/')),
+                gone AS (
+                    UPDATE file_records r SET tier_state = 'deleted', updated_utc = now()
+                    FROM d
+                    WHERE r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/') AND r.tier_state <> 'deleted')
+                UPDATE lucid_pending p SET handled = true FROM hit WHERE p.action = 6 AND p.entry_path = hit.entry_path
+                """, cancellationToken, volumeId).ConfigureAwait(false);
+        }
+
+        IReadOnlyList<WarmingEvent> warming = pendingCount > 0
+            ? await ReadWarmingAsync(connection, tenant, root, cancellationToken).ConfigureAwait(false)
+            : [];
+
+        long applied = 0, unmatched = 0;
+        string? sample = null;
+        if (pendingCount > 0)
+        {
+            // Accesses raise last_accessed (never lower it) and add to the trend; a delete marks the record
+            // deleted unless the file was created or written again after it. Records with nothing to change
+            // are not written.
+            await ExecuteAsync(connection, """
+                WITH agg AS (
+                    SELECT record_id,
+                           max(event_utc) FILTER (WHERE action IN (1, 2)) AS last_access,
+                           count(*) FILTER (WHERE action IN (1, 2)) AS accesses,
+                           max(event_utc) FILTER (WHERE action = 4) AS last_delete,
+                           max(event_utc) FILTER (WHERE action IN (2, 3)) AS last_recreate
+                    FROM lucid_pending
+                    WHERE record_id IS NOT NULL AND action IN (1, 2, 3, 4)
+                    GROUP BY record_id)
+                UPDATE file_records r SET
+                    last_accessed = GREATEST(r.last_accessed, a.last_access),
+                    last_accessed_source = CASE WHEN a.last_access > r.last_accessed OR (r.last_accessed IS NULL AND a.last_access IS NOT NULL)
+                                                THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
+                    last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
+                    access_count = r.access_count + a.accesses,
+                    tier_state = CASE
+                        WHEN a.last_delete IS NOT NULL AND (a.last_recreate IS NULL OR a.last_delete >= a.last_recreate) THEN 'deleted'::file_tier_state
+                        WHEN r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL THEN 'none'::file_tier_state
+                        ELSE r.tier_state END,
+                    updated_utc = now()
+                FROM agg a
+                WHERE r.id = a.record_id
+                  AND (a.accesses > 0 OR a.last_delete IS NOT NULL OR (r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL))
+                """, cancellationToken).ConfigureAwait(false);
+
+            await ExecuteAsync(connection, """
+                INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
+                SELECT cursor_id, line_number, $1, $2, event_utc, action, entry_path, target_path, user_name
+                FROM lucid_pending WHERE record_id IS NULL AND NOT handled
+                ON CONFLICT (cursor_id, line_number) DO NOTHING
+                """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+            await using var command = new NpgsqlCommand("""
+                SELECT count(*) FILTER (WHERE record_id IS NOT NULL OR handled),
+                       count(*) FILTER (WHERE record_id IS NULL AND NOT handled),
+                       min(entry_path) FILTER (WHERE record_id IS NULL AND NOT handled)
+                FROM lucid_pending
+                """, connection, transaction) { CommandTimeout = 0 };
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            applied = reader.GetInt64(0);
+            unmatched = reader.GetInt64(1);
+            sample = reader.IsDBNull(2) ? null : reader.GetString(2);
+        }
+
+        await ExecuteAsync(connection, """
+            UPDATE lucid_audit_cursor c
+            SET last_position = a.staged_position, last_event_id = a.staged_line, last_processed_utc = now()
+            FROM lucid_apply_cursors a WHERE c.id = a.id
+            """, cancellationToken).ConfigureAwait(false);
+
+        // Lines that staged nothing (blank, malformed, ignored) at the end of a log still move its applied position.
+        await ExecuteAsync(connection, """
+            UPDATE lucid_audit_cursor
+            SET last_position = staged_position, last_processed_utc = now()
+            WHERE tenant_id = $1 AND volume_id = $2 AND staged_line = last_event_id AND last_position <> staged_position
+            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return new ApplyOutcome(applied, unmatched, sample, warming);
+    }
+
+    /// <summary>
+    /// Moves one at a time in event order (a chain a→b→c must run in sequence), each through
+    /// lucid_audit_move, which also carries whole directories. Events naming the old path before the move
+    /// were resolved before it; those naming the new path are resolved again afterwards.
+    /// </summary>
+    private static async Task ApplyMovesAsync(NpgsqlConnection connection, Guid volumeId, CancellationToken cancellationToken)
+    {
+        var moves = new List<(long Cursor, long Line, string From, string To)>();
+        await using (var command = new NpgsqlCommand(
+            "SELECT cursor_id, line_number, entry_path, target_path FROM lucid_pending WHERE action = 7 ORDER BY event_utc, cursor_id, line_number", connection) { CommandTimeout = 0 })
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                moves.Add((reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetString(3)));
+            }
+        }
+
+        if (moves.Count == 0)
+        {
+            return;
+        }
+
+        var movedCursors = new List<long>();
+        var movedLines = new List<long>();
+        foreach (var (cursor, line, from, to) in moves)
+        {
+            await using var command = new NpgsqlCommand("SELECT lucid_audit_move($1, $2, $3)", connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+            command.Parameters.Add(new NpgsqlParameter { Value = from });
+            command.Parameters.Add(new NpgsqlParameter { Value = to });
+            if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
+            {
+                movedCursors.Add(cursor);
+                movedLines.Add(line);
+            }
+        }
+
+        await ExecuteAsync(connection, """
+            UPDATE lucid_pending p SET handled = true
+            FROM unnest($1::bigint[], $2::bigint[]) AS m(c, l) WHERE p.cursor_id = m.c AND p.line_number = m.l
+            """, cancellationToken, movedCursors.ToArray(), movedLines.ToArray()).ConfigureAwait(false);
+        await ExecuteAsync(connection, """
+            UPDATE lucid_pending p SET record_id = r.id
+            FROM file_records r
+            WHERE p.record_id IS NULL AND p.action NOT IN (6, 7) AND r.repository_id = $1
+              AND r.path_digest = p.entry_digest
+            """, cancellationToken, volumeId).ConfigureAwait(false);
+    }
+
+    private static async Task<IReadOnlyList<WarmingEvent>> ReadWarmingAsync(NpgsqlConnection connection, string tenant, string root, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT r.file_path, r.tier_state::text, count(*), min(p.event_utc), max(p.event_utc),
+                   array_agg(DISTINCT a.name ORDER BY a.name),
+                   coalesce(array_agg(DISTINCT p.user_name ORDER BY p.user_name) FILTER (WHERE p.user_name IS NOT NULL), '{}')
+            FROM lucid_pending p
+            JOIN file_records r ON r.id = p.record_id
+            JOIN lucid_audit_actions a ON a.action = p.action
+            WHERE p.action IN (1, 2, 13) AND r.tier_state IN ('planned', 'stubbed')
+            GROUP BY r.id, r.file_path, r.tier_state
+            ORDER BY r.file_path
+            """, connection) { CommandTimeout = 0 };
+        var list = new List<WarmingEvent>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(new WarmingEvent
+            {
+                Tenant = tenant,
+                Root = root,
+                Path = reader.GetString(0),
+                TierState = reader.GetString(1),
+                Accesses = reader.GetInt64(2),
+                FirstAccess = reader.GetFieldValue<DateTimeOffset>(3),
+                LastAccess = reader.GetFieldValue<DateTimeOffset>(4),
+                Actions = reader.GetFieldValue<string[]>(5),
+                Users = reader.GetFieldValue<string[]>(6),
+            });
+        }
+
+        return list;
+    }
+
+    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        foreach (object parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
+        foreach (object parameter in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
+        }
+
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,156 @@
+using DiskTools.Engine.Output;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DiskTools.Engine.LucidAudit;
+
+/// <summary>A cursor row: its id (which staging and unmatched rows refer to) and its staged position.</summary>
+/// <param name="Unapplied">True when lines were staged but not yet applied (a pass died before its apply).</param>
+internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied = false);
+
+/// <summary>
+/// Reads and advances lucid_audit_cursor, and stages events. Staging a chunk is one transaction: the binary
+/// COPY of its events and the move of the cursor's staged position, conditional on the position being what
+/// this process read from (so two processes can never stage the same lines twice).
+/// </summary>
+internal static class AuditCursorStore
+{
+    public const string OtherTenantId = "LucidAuditVolumeOwnedByOtherTenant";
+    public const string ConcurrentStageId = "LucidAuditCursorMoved";
+
+    /// <summary>Claims the volume for the tenant on first use; refuses a volume another tenant owns.</summary>
+    public static async Task EnsureOwnerAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            WITH claimed AS (
+                INSERT INTO lucid_audit_volumes (volume_id, tenant_id) VALUES ($1, $2) ON CONFLICT (volume_id) DO NOTHING
+                RETURNING tenant_id)
+            SELECT tenant_id FROM claimed
+            UNION ALL
+            SELECT tenant_id FROM lucid_audit_volumes WHERE volume_id = $1
+            LIMIT 1
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        string owner = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (!string.Equals(owner, tenant, StringComparison.Ordinal))
+        {
+            throw new DiskToolsException(OtherTenantId, ErrorKind.PermissionDenied,
+                $"The audit trail of '{root}' is ingested for tenant '{owner}', not '{tenant}'; a filespace belongs to one tenant so its events are never applied twice.",
+                root);
+        }
+    }
+
+    /// <summary>Every cursor of the volume, keyed by node and begin stem.</summary>
+    public static async Task<Dictionary<(string Node, string Stem), StoredCursor>> LoadAsync(NpgsqlConnection connection, string tenant, Guid volumeId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length,
+                   staged_line > last_event_id OR staged_position > last_position
+            FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        var cursors = new Dictionary<(string, string), StoredCursor>();
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            var cursor = new AuditCursor(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5),
+                reader.GetFieldValue<byte[]>(6), reader.GetInt32(7));
+            cursors[(cursor.NodeId, cursor.BeginStem)] = new StoredCursor(reader.GetInt64(0), cursor, reader.GetBoolean(8));
+        }
+
+        return cursors;
+    }
+
+    /// <summary>Creates cursors (at the start) for logs seen for the first time.</summary>
+    public static async Task CreateAsync(NpgsqlConnection connection, string tenant, Guid volumeId, IReadOnlyList<AuditLogFile> logs, CancellationToken cancellationToken)
+    {
+        if (logs.Count == 0)
+        {
+            return;
+        }
+
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO lucid_audit_cursor (tenant_id, volume_id, node_id, begin_stem, audit_file)
+            SELECT $1, $2, n, s, f FROM unnest($3::text[], $4::text[], $5::text[]) AS t(n, s, f)
+            ON CONFLICT ON CONSTRAINT lucid_audit_cursor_key DO NOTHING
+            """, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.NodeId).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.BeginStem).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.RelativePath).ToArray() });
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stages one chunk and moves the cursor's staged position past it, atomically.</summary>
+    public static async Task StageAsync(NpgsqlConnection connection, StoredCursor from, AuditCursor to, IReadOnlyList<StagedAuditEvent> events, string root, CancellationToken cancellationToken)
+    {
+        await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+        if (events.Count > 0)
+        {
+            await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+                "COPY staging_lucid_audit (cursor_id, line_number, event_utc, action, entry_path, entry_digest, target_path, user_name) FROM STDIN (FORMAT BINARY)",
+                cancellationToken).ConfigureAwait(false);
+            foreach (StagedAuditEvent e in events)
+            {
+                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(from.Id, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(e.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(DateTime.UnixEpoch.AddTicks(e.TimestampMicros * 10), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync((short)e.Action, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(e.EntryPath, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(PathDigest(e.EntryPath), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, e.TargetPath, cancellationToken).ConfigureAwait(false);
+                await WriteNullableAsync(importer, e.UserName, cancellationToken).ConfigureAwait(false);
+            }
+
+            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await using (var command = new NpgsqlCommand("""
+            UPDATE lucid_audit_cursor
+            SET staged_position = $2, staged_line = $3, fingerprint = $4, fingerprint_length = $5, audit_file = $6
+            WHERE id = $1 AND staged_position = $7 AND staged_line = $8
+            """, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = from.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.Position });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.LineCount });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.Fingerprint });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.FingerprintLength });
+            command.Parameters.Add(new NpgsqlParameter { Value = to.AuditFile });
+            command.Parameters.Add(new NpgsqlParameter { Value = from.Staged.Position });
+            command.Parameters.Add(new NpgsqlParameter { Value = from.Staged.LineCount });
+            if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
+            {
+                throw new DiskToolsException(ConcurrentStageId, ErrorKind.ResourceUnavailable,
+                    $"The cursor of {to.AuditFile} in '{root}' moved while it was being read: another process is ingesting this audit trail.", root);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The inventory's path key: SHA-256 of the UTF-8 bytes, exactly as disktools_path_digest computes it.</summary>
+    public static byte[] PathDigest(string path)
+    {
+        int max = System.Text.Encoding.UTF8.GetMaxByteCount(path.Length);
+        byte[]? rented = max > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(max) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[1024];
+        int length = System.Text.Encoding.UTF8.GetBytes(path, bytes);
+        byte[] digest = System.Security.Cryptography.SHA256.HashData(bytes[..length]);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+
+        return digest;
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)
+        => value is null
+            ? importer.WriteNullAsync(cancellationToken)
+            : importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
+}

@@ -1,0 +1,28 @@
+namespace DiskTools.Engine.LucidAudit;
+
+/// <summary>How Watch-LucidAudit ingests a filespace's audit trail.</summary>
+public sealed record AuditIngestOptions
+{
+    public const string DefaultTenant = "default";
+
+    /// <summary>The tenant that owns the filespace; a filespace belongs to one tenant only.</summary>
+    public string Tenant { get; init; } = DefaultTenant;
+
+    /// <summary>Events dated further ahead of now are rejected (clock skew on a client).</summary>
+    public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromDays(7);
+
+    /// <summary>Applied staging rows older than this are removed after a successful pass.</summary>
+    public TimeSpan StagingRetention { get; init; } = TimeSpan.FromHours(24);
+
+    /// <summary>Audit logs read and staged at once (each on its own connection).</summary>
+    public int MaxConcurrency { get; init; } = Math.Clamp(Environment.ProcessorCount, 2, 4);
+
+    /// <summary>Lines read and staged per transaction; stopping waits for at most one such chunk.</summary>
+    public int ChunkLines { get; init; } = 50_000;
+
+    /// <summary>Events staged before they are applied in one transaction; bounds the apply's size.</summary>
+    public long RoundEvents { get; init; } = 2_000_000;
+
+    /// <summary>Malformed lines reported one by one per log and pass; the rest are summarised in a warning.</summary>
+    public int MaxReportedMalformedPerFile { get; init; } = 10;
+}

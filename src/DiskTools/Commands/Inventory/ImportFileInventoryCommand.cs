@@ -1,0 +1,62 @@
+using System.Management.Automation;
+using DiskTools.Engine.InventoryImport;
+using DiskTools.Engine.Output;
+using DiskTools.Infrastructure;
+
+namespace DiskTools.Commands.Inventory;
+
+/// <summary>Loads a baseline inventory (CSV or Parquet: path, size, modified, accessed) into the PostgreSQL inventory of a root.</summary>
+[Cmdlet(VerbsData.Import, "FileInventory", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(InventoryImportResult))]
+public sealed class ImportFileInventoryCommand : InventoryCommandBase
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>The CSV or Parquet file(s) to import.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>The root the inventory's paths are relative to (registered as a repository on first use).</summary>
+    [Parameter(Mandatory = true, Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string Root { get; set; } = string.Empty;
+
+    /// <summary>Csv or Parquet; by default Parquet files are recognised by their signature, anything else is CSV.</summary>
+    [Parameter]
+    public InventoryFileFormat Format { get; set; } = InventoryFileFormat.Auto;
+
+    /// <summary>Bad rows reported one by one; the rest are counted in a warning.</summary>
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int MaxErrorCount { get; set; } = 100;
+
+    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root);
+        IOutputWriter output = this;
+        foreach (string file in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
+        {
+            if (!File.Exists(file))
+            {
+                output.WriteError(new OperationError(InventoryImporter.SourceInvalidId, ErrorKind.InvalidArgument, file, $"'{file}' is not a file."));
+                continue;
+            }
+
+            if (!output.ShouldProcess(root, $"Import the baseline inventory '{file}' into"))
+            {
+                continue;
+            }
+
+            output.WriteObject(await InventoryImporter.ImportAsync(OpenDatabase(), file, root, Format, MaxErrorCount, this, cancellationToken).ConfigureAwait(false));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Management.Automation;
+using DiskTools.Engine.LucidAudit;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using DiskTools.Infrastructure;
+
+namespace DiskTools.Commands.Inventory;
+
+/// <summary>
+/// Keeps the inventory's last-accessed times current from a LucidLink filespace's audit trail: one pass with
+/// -Once, otherwise a pass every -PollInterval until stopped.
+/// </summary>
+[Cmdlet(VerbsCommon.Watch, "LucidAudit", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(AuditIngestResult), typeof(WarmingEvent))]
+public sealed class WatchLucidAuditCommand : InventoryCommandBase
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+    private readonly List<string> roots = [];
+
+    /// <summary>The filespace root(s): the directory holding .lucid_audit, registered as a repository.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
+    [Alias("PSPath")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>The tenant that owns the filespace.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string Tenant { get; set; } = AuditIngestOptions.DefaultTenant;
+
+    [Parameter]
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>One pass, then return.</summary>
+    [Parameter]
+    public SwitchParameter Once { get; set; }
+
+    [Parameter]
+    public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(7);
+
+    [Parameter]
+    public TimeSpan StagingRetention { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>Audit logs read at once.</summary>
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int MaxConcurrency { get; set; } = new AuditIngestOptions().MaxConcurrency;
+
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (string root in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
+        {
+            if (!Directory.Exists(root))
+            {
+                ((IOutputWriter)this).WriteError(new OperationError("LucidAuditRootNotDirectory", ErrorKind.InvalidArgument, root,
+                    $"'{root}' is not a directory; give the root of the LucidLink filespace (the folder holding .lucid_audit)."));
+                continue;
+            }
+
+            roots.Add(root);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        if (PollInterval <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || StagingRetention < TimeSpan.Zero)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-PollInterval must be positive; -MaxFutureSkew and -StagingRetention must not be negative."),
+                "InvalidInterval", ErrorCategory.InvalidArgument, null));
+        }
+
+        IOutputWriter output = this;
+        List<string> approved = roots.Where(r => output.ShouldProcess(r, "Update last-accessed times from the LucidLink audit trail of")).ToList();
+        if (approved.Count == 0)
+        {
+            return;
+        }
+
+        InventoryDatabase database = OpenDatabase();
+        var options = new AuditIngestOptions
+        {
+            Tenant = Tenant,
+            MaxFutureSkew = MaxFutureSkew,
+            StagingRetention = StagingRetention,
+            MaxConcurrency = MaxConcurrency,
+        };
+        TimeSpan? poll = Once ? null : PollInterval;
+        await Task.WhenAll(approved.Select(root => RunOne(database, root, options, poll, approved.Count > 1, cancellationToken))).ConfigureAwait(false);
+    }
+
+    private async Task RunOne(InventoryDatabase database, string root, AuditIngestOptions options, TimeSpan? poll, bool several, CancellationToken cancellationToken)
+    {
+        try
+        {
+            AuditIngestor ingestor = await AuditIngestor.OpenAsync(database, root, options, this, cancellationToken).ConfigureAwait(false);
+            await ingestor.WatchAsync(poll, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DiskToolsException e) when (several && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId && !cancellationToken.IsCancellationRequested)
+        {
+            // Several filespaces: one that cannot be ingested does not stop the others.
+            ((IOutputWriter)this).WriteError(e.ToError());
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using DiskTools.Engine.InventoryImport;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using DiskTools.TestFixtures;
+using Npgsql;
+using Parquet;
+using Parquet.Schema;
+using Xunit;
+
+namespace DiskTools.Engine.Tests.LucidAudit;
+
+public sealed class InventoryImportTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("dt-import-").FullName;
+
+    [SkippableFact]
+    public async Task Parquet_baseline_imports_valid_rows_and_reports_bad_ones_by_row_number()
+    {
+        string file = Path.Combine(dir, "scan.parquet");
+        var path = new DataField<string>("path");
+        var size = new DataField<long?>("size");
+        var modified = new DataField<DateTime?>("modified");
+        var accessed = new DataField<long?>("accessed");
+        await using (FileStream stream = File.Create(file))
+        await using (ParquetWriter writer = await ParquetWriter.CreateAsync(new ParquetSchema(path, size, modified, accessed), stream))
+        {
+            // Two row groups, so row numbers must run on across them.
+            foreach ((string?[] p, long?[] s, DateTime?[] m, long?[] a) in new[]
+            {
+                (new string?[] { "a.bin", "../escape", "b.bin" }, new long?[] { 1, 2, 3 }, new DateTime?[] { new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), DateTime.UnixEpoch, DateTime.UnixEpoch }, new long?[] { 1735689600, null, null }),
+                (new string?[] { "c.bin", "d.bin" }, new long?[] { null, 4 }, new DateTime?[] { DateTime.UnixEpoch, DateTime.UnixEpoch }, new long?[] { null, 1735776000 }),
+            })
+            {
+                using ParquetRowGroupWriter group = writer.CreateRowGroup();
+                await group.WriteAsync(path, p);
+                await group.WriteAsync<long>(size, s.AsMemory());
+                await group.WriteAsync<DateTime>(modified, m.AsMemory());
+                await group.WriteAsync<long>(accessed, a.AsMemory());
+            }
+        }
+
+        var database = InventoryDatabase.Open(PostgresCluster.Shared.CreateDatabase(), null);
+        var output = new RecordingWriter();
+        InventoryImportResult result = await InventoryImporter.ImportAsync(database, file, dir, InventoryFileFormat.Auto, 100, output, CancellationToken.None);
+
+        Assert.Equal(("Parquet", 5L, 3L, 2L), (result.Format, result.RowsRead, result.Inserted, result.Skipped));
+        Assert.Equal(["scan.parquet row 2:", "scan.parquet row 4:"], output.Errors.Select(e => string.Join(' ', e.Exception.Message.Split(' ')[..3])));
+        Assert.All(output.Errors, e => Assert.Equal((InventoryImporter.RowInvalidId, ErrorKind.InvalidData), (e.ErrorId, e.Kind)));
+        Assert.Equal(new DateTime(2025, 1, 2, 0, 0, 0, DateTimeKind.Utc), await Scalar<DateTime>(database, "SELECT last_accessed FROM file_records WHERE file_path = 'd.bin'"));
+        Assert.Equal("initial_scan", await Scalar<string>(database, "SELECT last_accessed_source::text FROM file_records WHERE file_path = 'a.bin'"));
+    }
+
+    [SkippableFact]
+    public async Task A_file_that_is_not_a_baseline_imports_nothing()
+    {
+        string file = Path.Combine(dir, "wrong.csv");
+        File.WriteAllLines(file, ["name,bytes", "x,1"]);
+        var database = InventoryDatabase.Open(PostgresCluster.Shared.CreateDatabase(), null);
+        var error = await Assert.ThrowsAsync<DiskToolsException>(() => InventoryImporter.ImportAsync(database, file, dir, InventoryFileFormat.Auto, 100, new RecordingWriter(), CancellationToken.None));
+        Assert.Equal(InventoryImporter.SourceInvalidId, error.ErrorId);
+        Assert.Contains("No path, modified column", error.Message, StringComparison.Ordinal);
+        Assert.Equal(0L, await Scalar<long>(database, "SELECT count(*) FROM file_records"));
+    }
+
+    [Fact]
+    public void Times_and_paths_parse_as_documented()
+    {
+        Assert.True(InventoryValueParser.TryParseTime("1735689600.5", "modified", out DateTime unix, out _));
+        Assert.Equal(new DateTime(2025, 1, 1, 0, 0, 0, 500, DateTimeKind.Utc), unix);
+        Assert.True(InventoryValueParser.TryParseTime("2025-01-01T02:00:00+02:00", "modified", out DateTime offset, out _));
+        Assert.Equal(new DateTime(2025, 1, 1, 0, 0, 0, DateTimeKind.Utc), offset);
+        Assert.True(InventoryValueParser.TryParseTime("2025-01-01 00:00", "modified", out DateTime plain, out _));
+        Assert.Equal(DateTimeKind.Utc, plain.Kind);
+        Assert.False(InventoryValueParser.TryParseTime("yesterday", "modified", out _, out _));
+        Assert.True(InventoryValueParser.TryMakeRelative("/srv/x/a/b", "/srv/x", out string rel, out _));
+        Assert.Equal("a/b", rel);
+        Assert.True(InventoryValueParser.TryMakeRelative("./a", "/srv/x", out rel, out _));
+        Assert.Equal("a", rel);
+        Assert.False(InventoryValueParser.TryMakeRelative("/srv/xy/a", "/srv/x", out _, out _));
+        Assert.False(InventoryValueParser.TryMakeRelative("a/../b", "/srv/x", out _, out _));
+    }
+
+    private static async Task<T> Scalar<T>(InventoryDatabase database, string sql)
+    {
+        await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    public void Dispose() => Directory.Delete(dir, true);
+}
