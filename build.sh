@@ -31,7 +31,9 @@ task_build() {
   cp -r module/en-US/. "$module_dir/en-US/"
   dotnet run --project build/HelpBuilder/HelpBuilder.csproj -c "$configuration" -- \
     "$root/docs/en-US" "$module_dir/en-US/DiskTools.dll-Help.xml"
-  dotnet publish src/DiskTools.Host/DiskTools.Host.csproj -c "$configuration" -o "$launcher_dir" --nologo -v q
+  # ReadyToRun (precompiled, including the PowerShell engine) halves the launcher's start-up; it needs a RID.
+  dotnet publish src/DiskTools.Host/DiskTools.Host.csproj -c "$configuration" -o "$launcher_dir" --nologo -v q \
+    --use-current-runtime --self-contained false -p:PublishReadyToRun=true
   log "launcher: $launcher_dir/disktools"
 }
 

@@ -93,6 +93,7 @@ internal sealed class ScriptRunner(ConsoleStreams console, StartupTrace trace)
         // $PSStyle's default ("Host") leaves ANSI in formatted output for the host to strip; this host instead
         // asks for plain text unless stdout is a colour terminal, so pipes and files never get escape codes.
         InitialSessionState state = InitialSessionState.CreateDefault2();
+        trace.Mark("session state built");
         state.ImportPSModule(ModuleLocator.FindManifest());
         Runspace runspace = RunspaceFactory.CreateRunspace(host, state);
         trace.Mark("runspace created");
