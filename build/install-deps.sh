@@ -4,7 +4,7 @@
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in postgresql openssh-server openssh-client btrfs-progs rsync gdu util-linux procps; do
+for pkg in postgresql openssh-server openssh-client btrfs-progs rsync gdu util-linux bsdutils procps; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then

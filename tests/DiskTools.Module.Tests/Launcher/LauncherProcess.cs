@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using DiskTools.Module.Tests.Infrastructure;
+
+namespace DiskTools.Module.Tests.Launcher;
+
+/// <summary>Runs the published launcher (output/disktools/disktools) as a child process with stdout and stderr captured.</summary>
+internal sealed class LauncherProcess : IDisposable
+{
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process process;
+    private readonly StringBuilder stdout = new();
+    private readonly StringBuilder stderr = new();
+    private readonly object gate = new();
+
+    private LauncherProcess(IEnumerable<string> args)
+    {
+        ProcessStartInfo start = new(ModuleSession.LauncherPath)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment.Remove("DISKTOOLS_MODULE"); // the launcher must find the module it was built with
+        process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
+        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
+        if (!File.Exists(ModuleSession.LauncherPath))
+        {
+            throw new InvalidOperationException($"No launcher at {ModuleSession.LauncherPath}; run ./build.sh build first.");
+        }
+
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public string Stdout
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stdout.ToString();
+            }
+        }
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (gate)
+            {
+                return stderr.ToString();
+            }
+        }
+    }
+
+    public int Id => process.Id;
+
+    public static LauncherProcess Start(params string[] args) => new(args);
+
+    /// <summary>Runs to the end and returns the result.</summary>
+    public static LauncherResult Run(params string[] args)
+    {
+        using LauncherProcess launcher = new(args);
+        return launcher.WaitForExit(DefaultTimeout);
+    }
+
+    public LauncherResult WaitForExit(TimeSpan timeout)
+    {
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"disktools did not exit within {timeout}. stdout: {Stdout} stderr: {Stderr}");
+        }
+
+        process.WaitForExit(); // drains the redirected streams
+        return new LauncherResult(process.ExitCode, Stdout, Stderr);
+    }
+
+    /// <summary>Waits until stdout contains <paramref name="text"/> (the script reached a known point).</summary>
+    public void WaitForOutput(string text, TimeSpan timeout)
+    {
+        Stopwatch waited = Stopwatch.StartNew();
+        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        {
+            if (process.HasExited || waited.Elapsed > timeout)
+            {
+                throw new TimeoutException($"'{text}' never appeared. stdout: {Stdout} stderr: {Stderr}");
+            }
+
+            Thread.Sleep(20);
+        }
+    }
+
+    public void Signal(int signal)
+    {
+        if (Kill(process.Id, signal) != 0)
+        {
+            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+    }
+
+    public void Dispose()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        process.Dispose();
+    }
+
+    private void Append(StringBuilder target, string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (gate)
+        {
+            target.Append(line).Append('\n');
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int Kill(int pid, int signal);
+}
+
+internal sealed record LauncherResult(int ExitCode, string Stdout, string Stderr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
+}
