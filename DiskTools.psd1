@@ -12,6 +12,7 @@
     TypesToProcess       = @('DiskTools.types.ps1xml')
     CmdletsToExport      = @(
         'Get-DiskToolsDependency'
+        'Get-DiskUsage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
