@@ -21,6 +21,7 @@
         'Remove-BtrfsSnapshot'
         'Import-FileInventory'
         'Watch-LucidAudit'
+        'Get-DiskUsage'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -116,5 +116,12 @@ public sealed class ScanSession
         }
     }
 
+    /// <summary>Human form of a byte count (1024-based), for views.</summary>
+    public static string FormatBytes(long bytes) => SizeText.Format(bytes);
+
+    public string FormatTotal() => SizeText.Format(TotalBytes);
+
+    public string FormatApparentTotal() => SizeText.Format(TotalApparentBytes);
+
     public override string ToString() => $"{TargetPath} ({Status})";
 }

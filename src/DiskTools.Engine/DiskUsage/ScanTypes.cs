@@ -47,7 +47,12 @@ public sealed record ProgressSnapshot(
     long ProcessedEntries,
     long ProcessedBytes,
     double? EstimatedCompletionRatio,
-    long RecentThroughputBytesPerSec);
+    long RecentThroughputBytesPerSec)
+{
+    public string FormatBytes() => SizeText.Format(ProcessedBytes);
+
+    public string FormatRate() => SizeText.Format(RecentThroughputBytesPerSec) + "/s";
+}
 
 /// <summary>What an entry of the disk-usage output is.</summary>
 public enum DiskUsageEntryKind
@@ -112,6 +117,12 @@ public sealed class DiskUsageEntry
 
     /// <summary>The size in the chosen basis (what the default view shows).</summary>
     public long DisplaySize => Basis == SizeBasis.Apparent ? ApparentSize : Size;
+
+    /// <summary>The display size in human units (1024-based), as the default view shows it.</summary>
+    public string FormatSize() => SizeText.Format(DisplaySize);
+
+    /// <summary>A bar of <paramref name="width"/> cells for <see cref="Share"/>, followed by the percent.</summary>
+    public string FormatShare(int width) => SizeText.Bar(Share, width) + " " + ((int)Math.Round(Share * 100)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(3) + "%";
 
     public override string ToString() => Path;
 }
