@@ -78,9 +78,7 @@ public sealed class SshExecutor : ICommandExecutor
     public async Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        await using SshRunningCommand process = await SshRunningCommand.StartAsync(connected, command, this, collectWholeStreams: true, cancellationToken).ConfigureAwait(false);
-        running.TryAdd(process, 0);
+        await using SshRunningCommand process = await LaunchAsync(command, collectWholeStreams: true, cancellationToken).ConfigureAwait(false);
         using var deadline = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
@@ -100,10 +98,7 @@ public sealed class SshExecutor : ICommandExecutor
     public async Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        SshRunningCommand process = await SshRunningCommand.StartAsync(connected, command, this, collectWholeStreams: false, cancellationToken).ConfigureAwait(false);
-        running.TryAdd(process, 0);
-        return process;
+        return await LaunchAsync(command, collectWholeStreams: false, cancellationToken).ConfigureAwait(false);
     }
 
     public Task TerminateAllAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
@@ -210,6 +205,40 @@ public sealed class SshExecutor : ICommandExecutor
         using SshCommand kill = connected.CreateCommand(
             ShellQuote.Join(["sh", "-c", script, "sh", processGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture), tenths.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
         await kill.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Opens a channel and starts the command. A connection that died unnoticed (the client still believes
+    /// it is connected) fails at channel open — before anything ran — so it is safe to reconnect and retry once.
+    /// </summary>
+    private async Task<SshRunningCommand> LaunchAsync(CommandLine command, bool collectWholeStreams, CancellationToken cancellationToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                SshRunningCommand process = await SshRunningCommand.StartAsync(connected, command, this, collectWholeStreams, cancellationToken).ConfigureAwait(false);
+                running.TryAdd(process, 0);
+                return process;
+            }
+            catch (Exception e) when (attempt == 1 && e is SshConnectionException or ObjectDisposedException || (e is SshException && !connected.IsConnected))
+            {
+                await connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    if (ReferenceEquals(client, connected))
+                    {
+                        client = null;
+                        connected.Dispose();
+                    }
+                }
+                finally
+                {
+                    connectGate.Release();
+                }
+            }
+        }
     }
 
     private void Raise(ConnectionEvent change) => ConnectionChanged?.Invoke(this, change);

@@ -42,7 +42,17 @@ internal sealed class SshRunningCommand : IRunningCommand
     {
         SshCommand sshCommand = client.CreateCommand(RemoteCommandText(commandLine), Encoding.UTF8);
         sshCommand.CommandTimeout = Timeout.InfiniteTimeSpan;
-        var running = new SshRunningCommand(commandLine, sshCommand, owner);
+        SshRunningCommand running;
+        try
+        {
+            running = new SshRunningCommand(commandLine, sshCommand, owner);
+        }
+        catch
+        {
+            sshCommand.Dispose(); // the channel never opened
+            throw;
+        }
+
         try
         {
             string? firstLine = await Task.Factory.StartNew(
