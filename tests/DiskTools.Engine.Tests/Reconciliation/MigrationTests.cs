@@ -17,7 +17,7 @@ public sealed class MigrationTests
         MigrationResult first = await MigrationRunner.MigrateAsync(db, CancellationToken.None);
         Assert.Equal(0, first.PreviousVersion);
         Assert.Equal(Migration.LatestVersion, first.CurrentVersion);
-        Assert.Equal(Enumerable.Range(1, Migration.LatestVersion), first.Applied);
+        Assert.Equal(Migration.Embedded.Select(m => m.Version), first.Applied);
 
         MigrationResult again = await MigrationRunner.MigrateAsync(db, CancellationToken.None);
         Assert.Empty(again.Applied);
@@ -35,7 +35,7 @@ public sealed class MigrationTests
         Inventory.Require();
         InventoryDatabase db = Inventory.Open(PostgresCluster.Shared.CreateDatabase());
         MigrationResult[] results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => MigrationRunner.MigrateAsync(db, CancellationToken.None)));
-        Assert.Equal(Migration.LatestVersion, results.Sum(r => r.Applied.Count));
+        Assert.Equal(Migration.Embedded.Count, results.Sum(r => r.Applied.Count));
     }
 
     [SkippableFact]
