@@ -9,7 +9,6 @@ namespace DiskTools.Commands.Btrfs;
 /// follow the DiskTools pattern are ever deleted; -WhatIf lists exactly what would go.
 /// </summary>
 [Cmdlet(VerbsCommon.Remove, "BtrfsSnapshot", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = InputSet)]
-[OutputType(typeof(void))]
 public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
 {
     private const string InputSet = "InputObject";
