@@ -69,6 +69,12 @@ public static class SyncConfigLoader
             // A syntax error stops the parser; it is the only error that can be reported.
             return [new ConfigError(string.Empty, (int)e.Start.Line, (int)e.Start.Column, "YAML syntax error: " + (e.InnerException?.Message ?? e.Message))];
         }
+        catch (InvalidOperationException e)
+        {
+            // Some malformed input trips the scanner without a YamlException; locate it by replaying the parse.
+            Mark where = LastGoodMark(yaml);
+            return [new ConfigError(string.Empty, (int)where.Line, (int)where.Column, "YAML syntax error near here: " + e.Message)];
+        }
 
         if (stream.Documents.Count == 0 || YamlScalars.IsNull(stream.Documents[0].RootNode))
         {
@@ -121,6 +127,24 @@ public static class SyncConfigLoader
 
         errors.Sort((a, b) => a.Line != b.Line ? a.Line.CompareTo(b.Line) : a.Column.CompareTo(b.Column));
         return errors;
+    }
+
+    private static Mark LastGoodMark(string yaml)
+    {
+        var parser = new Parser(new StringReader(yaml));
+        Mark last = Mark.Empty;
+        try
+        {
+            while (parser.MoveNext())
+            {
+                last = parser.Current?.End ?? last;
+            }
+        }
+        catch (Exception e) when (e is YamlException or InvalidOperationException)
+        {
+        }
+
+        return last;
     }
 
     private static MapSchema GlobalSchema(IReadOnlyDictionary<string, MapSchema> jobSchemas)
