@@ -1,0 +1,143 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
+using System.Diagnostics;
+using DiskTools.Engine.Output;
+
+namespace DiskTools.Engine.Remoting;
+
+/// <summary>
+/// Runs commands on this machine with <see cref="Process"/> and an argument list — no shell is involved.
+/// Each command is started through util-linux <c>setsid</c>, which makes it the leader of a new session and
+/// process group, so terminating it signals everything it started; the program is looked up on the PATH
+/// of the command's environment (127 when missing, as a shell would report).
+/// </summary>
+public sealed class LocalExecutor : ICommandExecutor
+{
+    private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid", "/usr/local/bin/setsid"];
+    private readonly IReadOnlyDictionary<string, string?> environment;
+    private readonly string? setsid = SetsidCandidates.FirstOrDefault(File.Exists);
+    private readonly ConcurrentDictionary<LocalRunningCommand, byte> running = new();
+
+    /// <param name="environment">Variables to set (or, with a null value, remove) for every command, e.g. PATH.</param>
+    public LocalExecutor(IReadOnlyDictionary<string, string?>? environment = null)
+    {
+        this.environment = environment ?? new Dictionary<string, string?>();
+    }
+
+    public string Target => "localhost";
+
+    public bool IsRemote => false;
+
+    public async Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        await using LocalRunningCommand process = Launch(command, collectWholeStreams: true);
+        using var deadline = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            int exitCode = await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            (string stdout, string stderr) = await process.CollectedOutputAsync().ConfigureAwait(false);
+            return new CommandResult(exitCode, stdout, stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            await process.TerminateAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw ExecutorErrors.TimedOut(command, timeout!.Value, Target);
+        }
+    }
+
+    public Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult<IRunningCommand>(Launch(command, collectWholeStreams: false));
+    }
+
+    public Task TerminateAllAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
+        => Task.WhenAll(running.Keys.Select(c => c.TerminateAsync(gracePeriod, cancellationToken)));
+
+    public async Task SendFileAsync(string localPath, string hostPath, CancellationToken cancellationToken)
+        => await CopyAsync(localPath, hostPath, cancellationToken).ConfigureAwait(false);
+
+    public async Task FetchFileAsync(string hostPath, string localPath, CancellationToken cancellationToken)
+        => await CopyAsync(hostPath, localPath, cancellationToken).ConfigureAwait(false);
+
+    public Task<string> GetHostNameAsync(CancellationToken cancellationToken) => Task.FromResult(Environment.MachineName);
+
+    public async ValueTask DisposeAsync() => await TerminateAllAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+
+    private static async Task CopyAsync(string from, string to, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var source = new FileStream(from, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await using var destination = new FileStream(to, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await source.CopyToAsync(destination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.WriteError, $"Cannot copy '{from}' to '{to}': {e.Message}", to, e);
+        }
+    }
+
+    private LocalRunningCommand Launch(CommandLine command, bool collectWholeStreams)
+    {
+        var start = new ProcessStartInfo
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+            StandardErrorEncoding = System.Text.Encoding.UTF8,
+        };
+        if (setsid is not null)
+        {
+            // --wait: should setsid ever have to fork, it still reports the program's exit status.
+            start.FileName = setsid;
+            start.ArgumentList.Add("--wait");
+            start.ArgumentList.Add(command.Program);
+        }
+        else
+        {
+            start.FileName = command.Program;
+        }
+
+        foreach (string argument in command.Arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        foreach ((string name, string? value) in environment)
+        {
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        Process process = new() { StartInfo = start };
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception e)
+        {
+            process.Dispose();
+            throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
+                $"Cannot start '{command.Program}' on {Target}: {e.Message}", command.Program, e);
+        }
+
+        // Non-interactive by design: the command sees end-of-file on stdin at once.
+        process.StandardInput.Close();
+        var handle = new LocalRunningCommand(command, process, isGroupLeader: setsid is not null, collectWholeStreams, c => running.TryRemove(c, out _));
+        running.TryAdd(handle, 0);
+        return handle;
+    }
+}

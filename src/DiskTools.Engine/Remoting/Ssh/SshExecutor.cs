@@ -1,0 +1,372 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Sockets;
+using DiskTools.Engine.Output;
+using Renci.SshNet;
+using Renci.SshNet.Common;
+
+namespace DiskTools.Engine.Remoting.Ssh;
+
+/// <summary>
+/// Runs commands on a remote host over one SSH connection (SSH.NET). Every argument travels as a
+/// single-quoted word; every command runs as the leader of its own remote process group, so terminating it
+/// kills what it started there too. The host key must be known (known_hosts) or pinned — never trusted
+/// silently. A dropped connection is re-established on the next command, and every state change is
+/// reported through <see cref="ConnectionChanged"/>.
+/// </summary>
+public sealed class SshExecutor : ICommandExecutor
+{
+    private readonly SshConnectionOptions options;
+    private readonly ConnectionInfo connectionInfo;
+    private readonly HostKeyVerifier verifier;
+    private readonly TimeSpan keepAlive;
+    private readonly SemaphoreSlim connectGate = new(1, 1);
+    private readonly ConcurrentDictionary<SshRunningCommand, byte> running = new();
+    private readonly CancellationTokenSource lifetime = new();
+    private SshClient? client;
+    private SftpClient? sftp;
+    private string? hostName;
+    private Task? probe;
+    private int disposed;
+
+    private SshExecutor(SshConnectionOptions options, ConnectionInfo connectionInfo, HostKeyVerifier verifier, TimeSpan keepAlive, string target)
+    {
+        this.options = options;
+        this.connectionInfo = connectionInfo;
+        this.verifier = verifier;
+        this.keepAlive = keepAlive;
+        Target = target;
+    }
+
+    /// <summary>Raised from a background thread whenever the connection state changes or a latency probe completes.</summary>
+    public event EventHandler<ConnectionEvent>? ConnectionChanged;
+
+    public string Target { get; }
+
+    public bool IsRemote => true;
+
+    /// <summary>The SHA256 fingerprint of the verified host key.</summary>
+    public string? HostKeyFingerprint => verifier.PresentedFingerprint;
+
+    /// <summary>The most recently measured round trip of a no-op command.</summary>
+    public TimeSpan? LastRoundTrip { get; private set; }
+
+    /// <summary>Resolves the host through ssh_config, connects, verifies the host key and authenticates.</summary>
+    /// <exception cref="DiskToolsException">HostUnreachable, SshHostKeyUnknown, SshHostKeyMismatch, SshHostKeyRevoked, SshAuthenticationFailed, InvalidSshConfig.</exception>
+    public static async Task<SshExecutor> ConnectAsync(SshConnectionOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        SshExecutor executor = SshConnectionFactory.Create(options, (info, verifier, keepAlive, target) => new SshExecutor(options, info, verifier, keepAlive, target));
+        try
+        {
+            await executor.ConnectAsync(attempt: 0, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await executor.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (options.LatencyProbeInterval is { } interval && interval > TimeSpan.Zero)
+        {
+            executor.probe = executor.ProbeLoopAsync(interval, executor.lifetime.Token);
+        }
+
+        return executor;
+    }
+
+    public async Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        await using SshRunningCommand process = await SshRunningCommand.StartAsync(connected, command, this, collectWholeStreams: true, cancellationToken).ConfigureAwait(false);
+        running.TryAdd(process, 0);
+        using var deadline = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            int exitCode = await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
+            (string stdout, string stderr) = await process.CollectedOutputAsync().ConfigureAwait(false);
+            return new CommandResult(exitCode, stdout, stderr);
+        }
+        catch (OperationCanceledException)
+        {
+            await process.TerminateAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            throw ExecutorErrors.TimedOut(command, timeout!.Value, Target);
+        }
+    }
+
+    public async Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        SshRunningCommand process = await SshRunningCommand.StartAsync(connected, command, this, collectWholeStreams: false, cancellationToken).ConfigureAwait(false);
+        running.TryAdd(process, 0);
+        return process;
+    }
+
+    public Task TerminateAllAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
+        => Task.WhenAll(running.Keys.Select(c => c.TerminateAsync(gracePeriod, cancellationToken)));
+
+    public async Task SendFileAsync(string localPath, string hostPath, CancellationToken cancellationToken)
+    {
+        SftpClient files = await EnsureSftpAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            await files.UploadFileAsync(source, hostPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException)
+        {
+            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.WriteError, $"Cannot send '{localPath}' to {Target}:{hostPath}: {e.Message}", hostPath, e);
+        }
+    }
+
+    public async Task FetchFileAsync(string hostPath, string localPath, CancellationToken cancellationToken)
+    {
+        SftpClient files = await EnsureSftpAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var destination = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await files.DownloadFileAsync(hostPath, destination, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException)
+        {
+            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.ReadError, $"Cannot fetch {Target}:{hostPath} to '{localPath}': {e.Message}", hostPath, e);
+        }
+    }
+
+    public async Task<string> GetHostNameAsync(CancellationToken cancellationToken)
+    {
+        if (hostName is null)
+        {
+            CommandResult result = await RunAsync(CommandLine.Create("uname", "-n"), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            hostName = result.Succeeded ? result.StandardOutput.Trim() : connectionInfo.Host;
+        }
+
+        return hostName;
+    }
+
+    /// <summary>Times a no-op command on the host (a full channel round trip) and remembers it.</summary>
+    public async Task<TimeSpan> MeasureRoundTripAsync(CancellationToken cancellationToken)
+    {
+        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        return await MeasureAsync(connected, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await lifetime.CancelAsync().ConfigureAwait(false);
+        if (probe is not null)
+        {
+            await probe.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (client is { IsConnected: true })
+        {
+            try
+            {
+                await TerminateAllAsync(TimeSpan.FromSeconds(2), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is SshException or TimeoutException or DiskToolsException or ObjectDisposedException)
+            {
+                // Best effort: the host may be gone already.
+            }
+        }
+
+        foreach (SshRunningCommand command in running.Keys)
+        {
+            await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        sftp?.Dispose();
+        client?.Dispose();
+        connectGate.Dispose();
+        lifetime.Dispose();
+    }
+
+    internal void Forget(SshRunningCommand command) => running.TryRemove(command, out _);
+
+    /// <summary>SIGTERM to a remote process group, SIGKILL to what remains after the grace period — one round trip.</summary>
+    internal async Task KillProcessGroupAsync(int processGroupId, TimeSpan gracePeriod, CancellationToken cancellationToken)
+    {
+        const string script =
+            "kill -TERM -- \"-$1\" 2>/dev/null || exit 0\n" +
+            "i=0\n" +
+            "while [ \"$i\" -lt \"$2\" ] && kill -0 -- \"-$1\" 2>/dev/null; do sleep 0.1; i=$((i+1)); done\n" +
+            "kill -KILL -- \"-$1\" 2>/dev/null\n" +
+            "exit 0";
+        int tenths = (int)Math.Ceiling(gracePeriod.TotalMilliseconds / 100);
+        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        using SshCommand kill = connected.CreateCommand(
+            ShellQuote.Join(["sh", "-c", script, "sh", processGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture), tenths.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
+        await kill.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private void Raise(ConnectionEvent change) => ConnectionChanged?.Invoke(this, change);
+
+    private async Task<SshClient> EnsureConnectedAsync(CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+        SshClient? current = client;
+        if (current is { IsConnected: true })
+        {
+            return current;
+        }
+
+        await connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (client is { IsConnected: true } again)
+            {
+                return again;
+            }
+
+            Raise(new ConnectionEvent(ConnectionState.Disconnected, Target, null, Reason: "the connection was closed"));
+            DiskToolsException? last = null;
+            for (int attempt = 1; attempt <= Math.Max(1, options.ReconnectAttempts); attempt++)
+            {
+                try
+                {
+                    await ConnectCoreAsync(attempt, cancellationToken).ConfigureAwait(false);
+                    return client!;
+                }
+                catch (DiskToolsException e) when (e.ErrorId == ExecutorErrors.HostUnreachable)
+                {
+                    last = e;
+                    await Task.Delay(TimeSpan.FromSeconds(Math.Min(8, 1 << (attempt - 1))), cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            throw new DiskToolsException(ExecutorErrors.ConnectionLost, ErrorKind.ConnectionError,
+                $"The connection to {Target} was lost and could not be re-established: {last?.Message}", Target, last);
+        }
+        finally
+        {
+            connectGate.Release();
+        }
+    }
+
+    private async Task ConnectAsync(int attempt, CancellationToken cancellationToken)
+    {
+        await connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await ConnectCoreAsync(attempt, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            connectGate.Release();
+        }
+    }
+
+    private async Task ConnectCoreAsync(int attempt, CancellationToken cancellationToken)
+    {
+        if (attempt > 0)
+        {
+            Raise(new ConnectionEvent(ConnectionState.Reconnecting, Target, LastRoundTrip, attempt));
+        }
+
+        client?.Dispose();
+        var fresh = new SshClient(connectionInfo) { KeepAliveInterval = keepAlive > TimeSpan.Zero ? keepAlive : Timeout.InfiniteTimeSpan };
+        fresh.HostKeyReceived += (_, e) => e.CanTrust = verifier.Verify(e.HostKey);
+        int reportedLoss = 0;
+        fresh.ErrorOccurred += (_, e) =>
+        {
+            if (Interlocked.Exchange(ref reportedLoss, 1) == 0 && Volatile.Read(ref disposed) == 0)
+            {
+                Raise(new ConnectionEvent(ConnectionState.Disconnected, Target, null, Reason: e.Exception.Message));
+            }
+        };
+        client = fresh;
+        await ConnectClientAsync(fresh, cancellationToken).ConfigureAwait(false);
+        TimeSpan roundTrip = await MeasureAsync(fresh, cancellationToken).ConfigureAwait(false);
+        Raise(new ConnectionEvent(ConnectionState.Connected, Target, roundTrip));
+    }
+
+    private async Task ConnectClientAsync(BaseClient target, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await target.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (verifier.Failure is { } refused && e is SshException or InvalidOperationException)
+        {
+            throw new DiskToolsException(refused.ErrorId, refused.Kind, refused.Message, refused.Target, e);
+        }
+        catch (SshAuthenticationException e)
+        {
+            throw new DiskToolsException(ExecutorErrors.AuthenticationFailed, ErrorKind.SecurityError,
+                $"{Target} refused every authentication method offered ({string.Join(", ", connectionInfo.AuthenticationMethods.Select(m => m.Name))}): {e.Message}", Target, e);
+        }
+        catch (Exception e) when (e is SocketException or SshConnectionException or SshOperationTimeoutException or ProxyException or TimeoutException or OperationCanceledException or IOException)
+        {
+            throw new DiskToolsException(ExecutorErrors.HostUnreachable, ErrorKind.ConnectionError,
+                $"Cannot reach {Target}: {e.Message}", Target, e);
+        }
+    }
+
+    private async Task<TimeSpan> MeasureAsync(SshClient connected, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        using SshCommand noop = connected.CreateCommand("true");
+        await noop.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        LastRoundTrip = watch.Elapsed;
+        return watch.Elapsed;
+    }
+
+    private async Task<SftpClient> EnsureSftpAsync(CancellationToken cancellationToken)
+    {
+        await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
+        await connectGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (sftp is { IsConnected: true })
+            {
+                return sftp;
+            }
+
+            sftp?.Dispose();
+            var fresh = new SftpClient(connectionInfo);
+            fresh.HostKeyReceived += (_, e) => e.CanTrust = verifier.Verify(e.HostKey);
+            sftp = fresh;
+            await ConnectClientAsync(fresh, cancellationToken).ConfigureAwait(false);
+            return fresh;
+        }
+        finally
+        {
+            connectGate.Release();
+        }
+    }
+
+    private async Task ProbeLoopAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                TimeSpan roundTrip = await MeasureRoundTripAsync(cancellationToken).ConfigureAwait(false);
+                Raise(new ConnectionEvent(ConnectionState.Alive, Target, roundTrip));
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is SshException or DiskToolsException or SocketException or InvalidOperationException)
+            {
+                // Reported through the Disconnected/Reconnecting events; the next tick tries again.
+            }
+        }
+    }
+}

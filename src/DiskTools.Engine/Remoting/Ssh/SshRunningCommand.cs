@@ -1,0 +1,211 @@
+using System.Text;
+using Renci.SshNet;
+
+namespace DiskTools.Engine.Remoting.Ssh;
+
+/// <summary>
+/// A command running on the remote host. The remote side runs
+/// <c>exec sh -c 'echo "$$"; exec "$@"' sh &lt;argv&gt;</c>: sshd makes every session's process a session and
+/// process-group leader, <c>exec</c> keeps that pid, and the first stdout line tells us the group id so that
+/// <see cref="TerminateAsync"/> can signal the whole remote tree — closing the channel alone leaves it running.
+/// </summary>
+internal sealed class SshRunningCommand : IRunningCommand
+{
+    /// <summary>The fixed launcher script; the command's argv follows as separately quoted words.</summary>
+    internal const string LauncherScript = "echo \"$$\"; exec \"$@\"";
+
+    private readonly SshCommand command;
+    private readonly SshExecutor owner;
+    private readonly Task execution;
+    private readonly LineChannel lines = new();
+    private Task? pumps;
+    private Task<string>? wholeStdout;
+    private Task<string>? wholeStderr;
+    private int disposed;
+
+    private SshRunningCommand(CommandLine commandLine, SshCommand command, SshExecutor owner)
+    {
+        Command = commandLine;
+        this.command = command;
+        this.owner = owner;
+        execution = command.ExecuteAsync(CancellationToken.None);
+    }
+
+    public CommandLine Command { get; }
+
+    public int ProcessGroupId { get; private set; }
+
+    internal static string RemoteCommandText(CommandLine commandLine)
+        => "exec sh -c " + ShellQuote.Quote(LauncherScript) + " sh " + ShellQuote.Join(commandLine.ArgumentVector);
+
+    internal static async Task<SshRunningCommand> StartAsync(SshClient client, CommandLine commandLine, SshExecutor owner, bool collectWholeStreams, CancellationToken cancellationToken)
+    {
+        SshCommand sshCommand = client.CreateCommand(RemoteCommandText(commandLine), Encoding.UTF8);
+        sshCommand.CommandTimeout = Timeout.InfiniteTimeSpan;
+        var running = new SshRunningCommand(commandLine, sshCommand, owner);
+        try
+        {
+            string? firstLine = await Task.Factory.StartNew(
+                () => ReadFirstLine(sshCommand.OutputStream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!int.TryParse(firstLine, out int pid) || pid <= 1)
+            {
+                // sh itself could not run; the exit status and stderr say why.
+                running.ProcessGroupId = 0;
+            }
+            else
+            {
+                running.ProcessGroupId = pid;
+            }
+        }
+        catch
+        {
+            await running.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
+        if (collectWholeStreams)
+        {
+            running.wholeStdout = ReadToEndBlocking(sshCommand.OutputStream);
+            running.wholeStderr = ReadToEndBlocking(sshCommand.ExtendedOutputStream);
+            running.pumps = Task.WhenAll(running.wholeStdout, running.wholeStderr);
+        }
+        else
+        {
+            running.pumps = Task.WhenAll(
+                running.lines.PumpBlocking(sshCommand.OutputStream, OutputStream.StandardOutput),
+                running.lines.PumpBlocking(sshCommand.ExtendedOutputStream, OutputStream.StandardError));
+        }
+
+        return running;
+    }
+
+    public IAsyncEnumerable<OutputLine> ReadLinesAsync(CancellationToken cancellationToken) => lines.ReadAllAsync(cancellationToken);
+
+    public async Task<int> WaitForExitAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await execution.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            if (e is OperationCanceledException)
+            {
+                // The channel was closed under the command (connection lost or cancelled): no exit status.
+                throw new Output.DiskToolsException(ExecutorErrors.ConnectionLost, Output.ErrorKind.ConnectionError,
+                    $"The connection to {owner.Target} closed before '{Command}' finished.", owner.Target, e);
+            }
+
+            throw;
+        }
+
+        if (command.ExitStatus is { } status)
+        {
+            return status;
+        }
+
+        return command.ExitSignal is { } signal ? 128 + SignalNumber(signal) : -1;
+    }
+
+    public async Task<(string Stdout, string Stderr)> CollectedOutputAsync()
+    {
+        if (pumps is not null)
+        {
+            await Task.WhenAny(pumps, Task.Delay(TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        }
+
+        return (Completed(wholeStdout), Completed(wholeStderr));
+    }
+
+    public Task TerminateAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
+        => ProcessGroupId > 1 ? owner.KillProcessGroupAsync(ProcessGroupId, gracePeriod, cancellationToken) : Task.CompletedTask;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
+        owner.Forget(this);
+        if (!execution.IsCompleted)
+        {
+            try
+            {
+                command.CancelAsync();
+            }
+            catch (Exception e) when (e is Renci.SshNet.Common.SshException or InvalidOperationException or ObjectDisposedException)
+            {
+            }
+        }
+
+        try
+        {
+            await execution.WaitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // Whatever ended the channel has been reported already.
+        }
+
+        command.Dispose();
+    }
+
+    private static string Completed(Task<string>? task) => task is { IsCompletedSuccessfully: true } ? task.Result : string.Empty;
+
+    private static Task<string> ReadToEndBlocking(Stream stream)
+        => Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
+                    return reader.ReadToEnd();
+                }
+                catch (Exception e) when (e is IOException or ObjectDisposedException)
+                {
+                    return string.Empty;
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+    /// <summary>Reads bytes up to the first newline without buffering past it (the rest belongs to the command).</summary>
+    private static string? ReadFirstLine(Stream stream)
+    {
+        var bytes = new List<byte>(16);
+        while (bytes.Count < 64)
+        {
+            int b = stream.ReadByte();
+            if (b < 0)
+            {
+                return null;
+            }
+
+            if (b == '\n')
+            {
+                return Encoding.ASCII.GetString(bytes.ToArray());
+            }
+
+            bytes.Add((byte)b);
+        }
+
+        return null;
+    }
+
+    private static int SignalNumber(string signal) => signal switch
+    {
+        "HUP" => 1,
+        "INT" => 2,
+        "QUIT" => 3,
+        "ABRT" => 6,
+        "KILL" => 9,
+        "SEGV" => 11,
+        "PIPE" => 13,
+        "ALRM" => 14,
+        "TERM" => 15,
+        _ => 0,
+    };
+}
