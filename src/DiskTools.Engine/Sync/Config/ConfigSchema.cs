@@ -62,9 +62,14 @@ public abstract class ConfigSchema
 
 public sealed record FieldSpec(string Name, ConfigSchema Schema, bool Required);
 
-public sealed class MapSchema(IReadOnlyList<FieldSpec> fields) : ConfigSchema
+public sealed class MapSchema(IReadOnlyList<FieldSpec> fields, IReadOnlyList<Func<ConfigSection, string?>>? rules = null) : ConfigSchema
 {
+    private readonly IReadOnlyList<Func<ConfigSection, string?>> rules = rules ?? [];
+
     public IReadOnlyList<FieldSpec> Fields { get; } = fields;
+
+    /// <summary>Adds a rule across keys (e.g. "path, or source and target"); it returns a message or null.</summary>
+    public MapSchema WithRule(Func<ConfigSection, string?> rule) => new(Fields, [.. rules, rule]);
 
     public override string Expected => "a mapping";
 
@@ -94,6 +99,14 @@ public sealed class MapSchema(IReadOnlyList<FieldSpec> fields) : ConfigSchema
         foreach (FieldSpec missing in Fields.Where(f => f.Required && !seen.Contains(f.Name)))
         {
             context.Add(node, SchemaContext.Child(path, missing.Name), $"required key '{missing.Name}' is missing ({missing.Schema.Expected})");
+        }
+
+        foreach (Func<ConfigSection, string?> rule in rules)
+        {
+            if (rule(new ConfigSection(map, path)) is string problem)
+            {
+                context.Add(node, path, problem);
+            }
         }
     }
 

@@ -14,7 +14,8 @@ public abstract record SyncEvent(DateTimeOffset Timestamp);
 /// A log message. <paramref name="Context"/> holds structured fields that the JSON log merges into the top
 /// level of the line. <paramref name="IsRecord"/> marks the session's own records (start, job results,
 /// snapshots, end): they are written to the file whatever its threshold, because Get-SyncSession rebuilds
-/// sessions from them.
+/// sessions from them. <paramref name="Error"/> is the exception behind an ERROR or CRITICAL event, so the
+/// console consumer can report it with its own error id.
 /// </summary>
 public sealed record LogEvent(
     DateTimeOffset Timestamp,
@@ -23,7 +24,8 @@ public sealed record LogEvent(
     SyncHost Host,
     string Message,
     IReadOnlyDictionary<string, object?> Context,
-    bool IsRecord = false) : SyncEvent(Timestamp);
+    bool IsRecord = false,
+    Exception? Error = null) : SyncEvent(Timestamp);
 
 /// <summary>
 /// How far a job has got. Any combination may be known; <paramref name="Heartbeat"/> alone means
