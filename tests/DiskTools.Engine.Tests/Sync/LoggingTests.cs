@@ -79,8 +79,8 @@ public sealed class LoggingTests
         bus.ConsumerFailed += (_, e) => reported = e;
         bus.Subscribe(new Throwing());
         bus.Subscribe(new Collecting(seen));
-        bus.Publish(new ConnectionEvent(DateTimeOffset.UtcNow, "connected", 1.5));
-        bus.Publish(new ConnectionEvent(DateTimeOffset.UtcNow, "disconnected", null));
+        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, "connected", 1.5));
+        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, "disconnected", null));
         Assert.Equal(2, seen.Count);
         Assert.IsType<InvalidOperationException>(reported);
     }

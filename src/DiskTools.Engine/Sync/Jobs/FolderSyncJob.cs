@@ -39,7 +39,7 @@ public sealed class FolderSyncJob : SyncJob
                 ConfigSchema.Field("path", ConfigSchema.AbsolutePath()),
                 ConfigSchema.Field("source", ConfigSchema.AbsolutePath()),
                 ConfigSchema.Field("target", ConfigSchema.AbsolutePath()),
-                ConfigSchema.Field("filter", ConfigSchema.AbsolutePath()),
+                ConfigSchema.Field("filter", ConfigSchema.Nullable(ConfigSchema.AbsolutePath())),
                 ConfigSchema.Field("delete", ConfigSchema.Bool()))
             .WithRule(f => f.Has("path") == (f.Has("source") || f.Has("target"))
                 ? "give either 'path' (the same on both hosts) or 'source' and 'target'"
