@@ -12,6 +12,9 @@
     TypesToProcess       = @('DiskTools.types.ps1xml')
     CmdletsToExport      = @(
         'Get-DiskToolsDependency'
+        'Start-SyncSession'
+        'Get-SyncSession'
+        'New-SyncConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
