@@ -193,14 +193,17 @@ public sealed class SshExecutor : ICommandExecutor
 
     internal void Forget(SshRunningCommand command) => running.TryRemove(command, out _);
 
-    /// <summary>SIGTERM to a remote process group, SIGKILL to what remains after the grace period — one round trip.</summary>
+    /// <summary>
+    /// SIGTERM to a remote process group, SIGKILL to what remains after the grace period — one round trip.
+    /// Written as "kill -s SIG -- -PGID", the one spelling dash, bash and busybox all accept.
+    /// </summary>
     internal async Task KillProcessGroupAsync(int processGroupId, TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
         const string script =
-            "kill -TERM -- \"-$1\" 2>/dev/null || exit 0\n" +
+            "kill -s TERM -- \"-$1\" 2>/dev/null || exit 0\n" +
             "i=0\n" +
-            "while [ \"$i\" -lt \"$2\" ] && kill -0 -- \"-$1\" 2>/dev/null; do sleep 0.1; i=$((i+1)); done\n" +
-            "kill -KILL -- \"-$1\" 2>/dev/null\n" +
+            "while [ \"$i\" -lt \"$2\" ] && kill -s 0 -- \"-$1\" 2>/dev/null; do sleep 0.1; i=$((i+1)); done\n" +
+            "kill -s KILL -- \"-$1\" 2>/dev/null\n" +
             "exit 0";
         int tenths = (int)Math.Ceiling(gracePeriod.TotalMilliseconds / 100);
         SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);

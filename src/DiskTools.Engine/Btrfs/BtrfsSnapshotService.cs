@@ -1,0 +1,291 @@
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Remoting;
+
+namespace DiskTools.Engine.Btrfs;
+
+/// <summary>
+/// Creates, lists and removes read-only btrfs snapshots through an <see cref="ICommandExecutor"/>, so it
+/// behaves the same on this machine and over SSH. It learns the host's layout from the host itself
+/// (/proc/self/mountinfo, realpath, btrfs subvolume list) and caches it for the life of the instance;
+/// create one per operation or call <see cref="RefreshAsync"/> after changing mounts.
+/// </summary>
+public sealed class BtrfsSnapshotService
+{
+    private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
+    private readonly ICommandExecutor executor;
+    private readonly string? computerName;
+    private readonly SemaphoreSlim layoutGate = new(1, 1);
+    private HostLayout? layout;
+
+    /// <param name="executor">Where the commands run.</param>
+    /// <param name="location">The filesystem and snapshot directory; defaults to / and /.snapshots.</param>
+    /// <param name="computerName">Recorded on every snapshot as <see cref="BtrfsSnapshot.ComputerName"/> (how the host was reached).</param>
+    public BtrfsSnapshotService(ICommandExecutor executor, SnapshotLocation? location = null, string? computerName = null)
+    {
+        this.executor = executor ?? throw new ArgumentNullException(nameof(executor));
+        Location = location ?? new SnapshotLocation();
+        this.computerName = computerName;
+    }
+
+    public SnapshotLocation Location { get; }
+
+    /// <summary>Forgets the cached layout (mounts, subvolumes) so the next call reads it again.</summary>
+    public Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        layout = null;
+        return GetLayoutAsync(cancellationToken);
+    }
+
+    /// <summary>The filesystem's top-level subvolumes (what -Subvolume accepts), with where each is reachable.</summary>
+    public async Task<IReadOnlyList<BtrfsSubvolume>> ListSubvolumesAsync(CancellationToken cancellationToken)
+    {
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        return host.Subvolumes
+            .Where(s => s.TopLevel == SubvolumeListEntry.TopLevelId && !s.Path.Contains('/', StringComparison.Ordinal))
+            .Select(s => new BtrfsSubvolume(s.Path, s.Id, s.Uuid, host.Mounts.Locate(host.Device, "/" + s.Path)))
+            .OrderBy(s => s.Name, StringComparer.Ordinal)
+            .ToArray();
+    }
+
+    /// <summary>Takes a read-only snapshot of a top-level subvolume into the snapshot directory.</summary>
+    /// <exception cref="DiskToolsException">SubvolumeNotFound, SubvolumeNotMounted, SnapshotAlreadyExists, BtrfsPermissionDenied, … (see <see cref="BtrfsErrors"/>).</exception>
+    public async Task<BtrfsSnapshot> CreateAsync(SnapshotRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!SnapshotName.IsValidSubvolume(request.Subvolume, out string? why))
+        {
+            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{request.Subvolume}' is not a usable subvolume name: {why}", request.Subvolume);
+        }
+
+        if (!SnapshotName.IsValidSessionId(request.SessionId))
+        {
+            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{request.SessionId}' is not a session id: expected 8 hexadecimal digits.", request.SessionId);
+        }
+
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        string source = ResolveSubvolume(host, request.Subvolume);
+        string name = SnapshotName.Format(request.Subvolume, request.Phase, request.Timestamp ?? DateTime.UtcNow, request.SessionId);
+        string destination = host.SnapshotDirectory.TrimEnd('/') + "/" + name;
+        string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
+        if (host.Subvolumes.Any(s => s.Path == relative))
+        {
+            throw new DiskToolsException(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
+                $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
+        }
+
+        await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "snapshot", "-r", source, destination).ConfigureAwait(false);
+        layout = null; // the subvolume listing is stale now; the next call reads it again
+        CommandResult shown = await RunBtrfsAsync(host.HostName, destination, cancellationToken, "subvolume", "show", destination).ConfigureAwait(false);
+        SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
+        SnapshotName.TryParse(name, out SnapshotNameParts parts);
+        return new BtrfsSnapshot
+        {
+            Subvolume = parts.Subvolume,
+            Phase = parts.Phase,
+            Timestamp = parts.Timestamp,
+            SessionId = parts.SessionId,
+            Host = host.HostName,
+            Path = destination,
+            ReadOnly = details.ReadOnly,
+            Uuid = details.Uuid,
+            ParentUuid = details.ParentUuid,
+            Generation = details.Generation,
+            SubvolumeId = details.Id,
+            ComputerName = computerName,
+        };
+    }
+
+    /// <summary>The snapshots in the snapshot directory whose names follow the pattern, newest first.</summary>
+    public async Task<IReadOnlyList<BtrfsSnapshot>> ListAsync(SnapshotFilter? filter, CancellationToken cancellationToken)
+    {
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        CommandResult readOnly = await RunBtrfsAsync(host.HostName, host.FileSystemMountPoint, cancellationToken, "subvolume", "list", "-r", host.FileSystemMountPoint).ConfigureAwait(false);
+        var readOnlyIds = SubvolumeListing.Parse(readOnly.StandardOutput).Select(e => e.Id).ToHashSet();
+        string prefix = host.SnapshotDirectoryInFileSystem.Length == 0 ? string.Empty : host.SnapshotDirectoryInFileSystem + "/";
+        var snapshots = new List<BtrfsSnapshot>();
+        foreach (SubvolumeListEntry entry in host.Subvolumes)
+        {
+            if (!entry.Path.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string name = entry.Path[prefix.Length..];
+            if (name.Contains('/', StringComparison.Ordinal) || !SnapshotName.TryParse(name, out SnapshotNameParts parts))
+            {
+                continue;
+            }
+
+            var snapshot = new BtrfsSnapshot
+            {
+                Subvolume = parts.Subvolume,
+                Phase = parts.Phase,
+                Timestamp = parts.Timestamp,
+                SessionId = parts.SessionId,
+                Host = host.HostName,
+                Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
+                ReadOnly = readOnlyIds.Contains(entry.Id),
+                Uuid = entry.Uuid,
+                ParentUuid = entry.ParentUuid,
+                Generation = entry.Generation,
+                SubvolumeId = entry.Id,
+                ComputerName = computerName,
+            };
+            if (filter is null || filter.Matches(snapshot))
+            {
+                snapshots.Add(snapshot);
+            }
+        }
+
+        return snapshots.OrderByDescending(s => s.Timestamp).ThenBy(s => s.Subvolume, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
+    }
+
+    /// <summary>Decides what retention keeps and removes; pure, nothing is deleted.</summary>
+    public static RetentionPlan PlanRetention(IEnumerable<BtrfsSnapshot> snapshots, RetentionPolicy policy, DateTime nowUtc)
+        => RetentionPlanner.Plan(snapshots, policy, nowUtc);
+
+    /// <summary>
+    /// Deletes one snapshot. Refuses anything whose name does not follow the pattern, that is not directly in
+    /// this service's snapshot directory, or that is not a subvolume there — whatever the caller passes.
+    /// </summary>
+    /// <exception cref="DiskToolsException">NotADiskToolsSnapshot, SnapshotNotFound, BtrfsPermissionDenied, …</exception>
+    public async Task RemoveAsync(BtrfsSnapshot snapshot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(snapshot);
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        string name = snapshot.Name;
+        string directory = snapshot.Path[..Math.Max(0, snapshot.Path.Length - name.Length)].TrimEnd('/');
+        if (!SnapshotName.TryParse(name, out _))
+        {
+            throw new DiskToolsException(BtrfsErrors.NotASnapshotName, ErrorKind.InvalidArgument,
+                $"'{snapshot.Path}' does not follow the snapshot naming pattern <subvolume>-<phase>-<yyyyMMddTHHmmss>-<session>; DiskTools never deletes it.", snapshot.Path);
+        }
+
+        if (!string.Equals(directory.Length == 0 ? "/" : directory, host.SnapshotDirectory.TrimEnd('/') is { Length: > 0 } d ? d : "/", StringComparison.Ordinal))
+        {
+            throw new DiskToolsException(BtrfsErrors.NotASnapshotName, ErrorKind.InvalidArgument,
+                $"'{snapshot.Path}' is not in the snapshot directory {host.SnapshotDirectory} on {host.HostName}; pass -SnapshotDirectory to remove it there.", snapshot.Path);
+        }
+
+        string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
+        if (!host.Subvolumes.Any(s => s.Path == relative))
+        {
+            throw new DiskToolsException(BtrfsErrors.SnapshotNotFound, ErrorKind.ObjectNotFound,
+                $"There is no snapshot '{name}' in {host.SnapshotDirectory} on {host.HostName}.", snapshot.Path);
+        }
+
+        await RunBtrfsAsync(host.HostName, snapshot.Path, cancellationToken, "subvolume", "delete", snapshot.Path).ConfigureAwait(false);
+        layout = host with { Subvolumes = host.Subvolumes.Where(s => s.Path != relative).ToArray() };
+    }
+
+    private static string ResolveSubvolume(HostLayout host, string subvolume)
+    {
+        SubvolumeListEntry? entry = host.Subvolumes.FirstOrDefault(s => s.TopLevel == SubvolumeListEntry.TopLevelId && s.Path == subvolume);
+        if (entry is null)
+        {
+            string available = string.Join(", ", host.Subvolumes.Where(s => s.TopLevel == SubvolumeListEntry.TopLevelId).Select(s => s.Path).Order(StringComparer.Ordinal));
+            throw new DiskToolsException(BtrfsErrors.SubvolumeNotFound, ErrorKind.ObjectNotFound,
+                $"There is no top-level subvolume '{subvolume}' on the btrfs filesystem at {host.FileSystemMountPoint} on {host.HostName}. Top-level subvolumes: {(available.Length == 0 ? "(none)" : available)}.",
+                subvolume);
+        }
+
+        return host.Mounts.Locate(host.Device, "/" + subvolume)
+            ?? throw new DiskToolsException(BtrfsErrors.SubvolumeNotMounted, ErrorKind.ObjectNotFound,
+                $"The subvolume '{subvolume}' exists on {host.HostName} but no mount exposes it (neither it nor the top level, subvolid=5, is mounted).", subvolume);
+    }
+
+    private async Task<HostLayout> GetLayoutAsync(CancellationToken cancellationToken)
+    {
+        if (layout is { } cached)
+        {
+            return cached;
+        }
+
+        await layoutGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (layout is { } again)
+            {
+                return again;
+            }
+
+            layout = await ReadLayoutAsync(cancellationToken).ConfigureAwait(false);
+            return layout;
+        }
+        finally
+        {
+            layoutGate.Release();
+        }
+    }
+
+    private async Task<HostLayout> ReadLayoutAsync(CancellationToken cancellationToken)
+    {
+        Task<string> hostName = executor.GetHostNameAsync(cancellationToken);
+        Task<CommandResult> mountText = executor.RunAsync(CommandLine.Create("cat", "/proc/self/mountinfo"), CommandTimeout, cancellationToken);
+        Task<string> fileSystem = RealPathAsync(Location.FileSystem, hostName, isSnapshotDirectory: false, cancellationToken);
+        Task<string> snapshotDirectory = RealPathAsync(Location.SnapshotDirectory, hostName, isSnapshotDirectory: true, cancellationToken);
+        await Task.WhenAll(hostName, mountText, fileSystem, snapshotDirectory).ConfigureAwait(false);
+
+        string host = hostName.Result;
+        MountInfo mounts = MountInfo.Parse(mountText.Result.StandardOutput);
+        MountEntry fsMount = mounts.MountContaining(fileSystem.Result)
+            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", Location.FileSystem);
+        if (fsMount.FileSystemType != "btrfs")
+        {
+            throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument,
+                $"{Location.FileSystem} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", Location.FileSystem);
+        }
+
+        MountEntry? dirMount = mounts.MountContaining(snapshotDirectory.Result);
+        if (dirMount is null || dirMount.FileSystemType != "btrfs" || dirMount.Device != fsMount.Device)
+        {
+            throw new DiskToolsException(BtrfsErrors.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument,
+                $"The snapshot directory {Location.SnapshotDirectory} on {host} is on {(dirMount is null ? "no mount" : $"{dirMount.Source} ({dirMount.FileSystemType}, mounted at {dirMount.MountPoint})")}, " +
+                $"not on the btrfs filesystem {fsMount.Source} of {Location.FileSystem}; snapshots can only be created on the filesystem of their subvolume.",
+                Location.SnapshotDirectory);
+        }
+
+        // The directory as btrfs subvolume list names paths: relative to the top level, e.g. "@/.snapshots".
+        string inFileSystem = (dirMount.Root.TrimEnd('/') + snapshotDirectory.Result[dirMount.MountPoint.TrimEnd('/').Length..]).Trim('/');
+        CommandResult listed = await RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-u", "-q", fsMount.MountPoint).ConfigureAwait(false);
+        var subvolumes = SubvolumeListing.Parse(listed.StandardOutput);
+        return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes);
+    }
+
+    private async Task<string> RealPathAsync(string path, Task<string> hostName, bool isSnapshotDirectory, CancellationToken cancellationToken)
+    {
+        if (!path.StartsWith('/'))
+        {
+            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{path}' must be an absolute path on the host.", path);
+        }
+
+        CommandResult result = await executor.RunAsync(CommandLine.Create("realpath", "-e", "--", path), CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (result.Succeeded)
+        {
+            return result.StandardOutput.TrimEnd('\n');
+        }
+
+        string host = await hostName.ConfigureAwait(false);
+        throw isSnapshotDirectory
+            ? new DiskToolsException(BtrfsErrors.SnapshotDirectoryNotFound, ErrorKind.ObjectNotFound,
+                $"The snapshot directory {path} does not exist on {host}. Create it on the btrfs filesystem first (e.g. btrfs subvolume create {path}).", path)
+            : new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
+    }
+
+    private async Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)
+    {
+        var command = new CommandLine("btrfs", arguments);
+        CommandResult result = await executor.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
+        return result.Succeeded ? result : throw BtrfsErrors.FromCommand(result, command, host, target);
+    }
+
+    /// <summary>What the engine learned about the host.</summary>
+    private sealed record HostLayout(
+        string HostName,
+        MountInfo Mounts,
+        string Device,
+        string FileSystemMountPoint,
+        string SnapshotDirectory,
+        string SnapshotDirectoryInFileSystem,
+        IReadOnlyList<SubvolumeListEntry> Subvolumes);
+}
