@@ -52,20 +52,6 @@ public sealed class SyncPiecesTests
     }
 
     [Fact]
-    public void Snapshot_names_round_trip_and_foreign_names_are_ignored()
-    {
-        var stamp = new DateTimeOffset(2025, 11, 29, 14, 30, 22, TimeSpan.Zero);
-        string name = SnapshotOperations.SnapshotName("@home", "presync", stamp, "abc12345");
-        Assert.Equal("@home-presync-20251129T143022-abc12345", name);
-        Assert.True(SnapshotOperations.TryParseName(name, ["@", "@home"], out string session, out DateTimeOffset parsed));
-        Assert.Equal("abc12345", session);
-        Assert.Equal(stamp, parsed);
-        Assert.False(SnapshotOperations.TryParseName("@home-manual-20251129T143022-abc12345", ["@home"], out _, out _));
-        Assert.False(SnapshotOperations.TryParseName("@home-presync-20251129T143022-abc12345.bak", ["@home"], out _, out _));
-        Assert.False(SnapshotOperations.TryParseName(name, ["@"], out _, out _));
-    }
-
-    [Fact]
     public void Sessions_are_rebuilt_from_their_records()
     {
         string dir = Directory.CreateTempSubdirectory("disktools-history-").FullName;

@@ -163,7 +163,7 @@ public sealed partial class SyncOrchestrator
         int steps = plannedJobs.Count + 3;
         int step = 0;
         PublishProgress(OrchestratorJob, new ProgressUpdate(0, step, steps, "Pre-sync snapshots"));
-        await RunSnapshotStepAsync("presync", cancellationToken).ConfigureAwait(false);
+        await RunSnapshotStepAsync(Btrfs.SnapshotPhase.PreSync, cancellationToken).ConfigureAwait(false);
         step++;
 
         foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
@@ -183,13 +183,13 @@ public sealed partial class SyncOrchestrator
         }
 
         PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, "Post-sync snapshots"));
-        await RunSnapshotStepAsync("postsync", cancellationToken).ConfigureAwait(false);
+        await RunSnapshotStepAsync(Btrfs.SnapshotPhase.PostSync, cancellationToken).ConfigureAwait(false);
         step++;
         PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, "Snapshot retention"));
         await snapshots!.ApplyRetentionAsync(ContextFor(snapshots), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RunSnapshotStepAsync(string phase, CancellationToken cancellationToken)
+    private async Task RunSnapshotStepAsync(Btrfs.SnapshotPhase phase, CancellationToken cancellationToken)
     {
         runningJob = snapshots;
         try
