@@ -27,8 +27,8 @@ public sealed class MountInfo
         foreach (string line in text.Split('\n'))
         {
             string[] fields = line.Split(' ');
-            int separator = Array.IndexOf(fields, "-", 6);
-            if (fields.Length < 10 || separator < 0 || separator + 2 >= fields.Length)
+            int separator = fields.Length < 10 ? -1 : Array.IndexOf(fields, "-", 6);
+            if (separator < 0 || separator + 2 >= fields.Length)
             {
                 continue;
             }
