@@ -119,14 +119,26 @@ public sealed class SnapshotJob : SyncJob
 
     private static string FileSystemOf(SnapshotConfig config, SyncHost host) => config.FileSystem.For(host) ?? SnapshotLocation.DefaultFileSystem;
 
-    private static BtrfsSnapshotService ServiceFor(JobContext context, SyncHost host)
+    // One engine instance per host for the whole session: it caches the host's layout between calls.
+    private readonly Dictionary<SyncHost, BtrfsSnapshotService> services = [];
+
+    private BtrfsSnapshotService ServiceFor(JobContext context, SyncHost host)
     {
-        SnapshotConfig config = context.SessionConfig.Snapshots;
-        var location = new SnapshotLocation { FileSystem = FileSystemOf(config, host), SnapshotDirectory = config.SnapshotDirectory.For(host) };
-        return new BtrfsSnapshotService(context.On(host), location, context.On(host).Target);
+        lock (services)
+        {
+            if (!services.TryGetValue(host, out BtrfsSnapshotService? service))
+            {
+                SnapshotConfig config = context.SessionConfig.Snapshots;
+                var location = new SnapshotLocation { FileSystem = FileSystemOf(config, host), SnapshotDirectory = config.SnapshotDirectory.For(host) };
+                service = new BtrfsSnapshotService(context.On(host), location, context.On(host).Target);
+                services[host] = service;
+            }
+
+            return service;
+        }
     }
 
-    private static async Task<IReadOnlyList<SyncSnapshot>> TakeOnAsync(JobContext context, SyncHost host, SnapshotPhase phase, DateTime stamp, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<SyncSnapshot>> TakeOnAsync(JobContext context, SyncHost host, SnapshotPhase phase, DateTime stamp, CancellationToken cancellationToken)
     {
         BtrfsSnapshotService service = ServiceFor(context, host);
         var taken = new List<SyncSnapshot>();

@@ -15,6 +15,8 @@ public sealed class RemoteSessionLock : IAsyncDisposable
     public const int BusyExitCode = 75;
 
     // $1: lock file name; $2: what to write as holder. Prints LOCKED <path> [STALE <previous holder>] once held.
+    // The holder text is cleared on every orderly exit, so text found by the next holder means a holder that
+    // was killed outright (SIGKILL, power loss): that is what "stale" reports.
     private const string Script = """
         d=${XDG_RUNTIME_DIR:-}
         if [ -n "$d" ] && [ -d "$d" ]; then d="$d/disktools"
@@ -26,10 +28,12 @@ public sealed class RemoteSessionLock : IAsyncDisposable
         if ! flock -n 9; then echo BUSY; cat "$f"; exit 75; fi
         old=$(cat "$f")
         printf '%s\n' "$2" > "$f"
+        trap ': > "$f"; exit 0' TERM HUP INT
         echo "LOCKED $f"
         [ -n "$old" ] && echo "STALE $old"
         p=$PPID
         while kill -0 "$p" 2>/dev/null; do sleep 1; done
+        : > "$f"
         """;
 
     private readonly IRunningCommand holder;

@@ -349,5 +349,13 @@ public sealed partial class SyncOrchestrator
             ToContext([("record", record), ("session_id", Session.SessionId), .. fields]), IsRecord: true));
 
     private static Dictionary<string, object?> ToContext((string Key, object? Value)[] fields)
-        => fields.ToDictionary(f => f.Key, f => f.Value, StringComparer.Ordinal);
+    {
+        var context = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach ((string key, object? value) in fields)
+        {
+            context[key] = value;
+        }
+
+        return context;
+    }
 }

@@ -73,7 +73,7 @@ public sealed partial class SyncOrchestrator
 
         OpenLogFile();
         Record(LogLevel.Info, $"Sync session {Session.SessionId} to {options.Target.Host} started", "session_started",
-            ("session_id", Session.SessionId), ("started_at", Session.StartedAt), ("computer_name", options.Target.Host),
+            ("started_at", Session.StartedAt), ("computer_name", options.Target.Host),
             ("config_file", Session.ConfigFile), ("what_if", options.WhatIf), ("source_hostname", Session.SourceHostname));
 
         using CancellationTokenSource abort = CancellationTokenSource.CreateLinkedTokenSource(stop);
