@@ -14,7 +14,7 @@ public sealed class RemoteSessionLock : IAsyncDisposable
 {
     public const int BusyExitCode = 75;
 
-    // $1: lock file name; $2: what to write as holder. Prints LOCKED <path> [STALE <previous holder>] once held.
+    // $1: lock file name; $2: what to write as holder. Prints [STALE <previous holder>] then LOCKED <path> once held.
     // The holder text is cleared on every orderly exit, so text found by the next holder means a holder that
     // was killed outright (SIGKILL, power loss): that is what "stale" reports.
     private const string Script = """
@@ -29,8 +29,8 @@ public sealed class RemoteSessionLock : IAsyncDisposable
         old=$(cat "$f")
         printf '%s\n' "$2" > "$f"
         trap ': > "$f"; exit 0' TERM HUP INT
-        echo "LOCKED $f"
         [ -n "$old" ] && echo "STALE $old"
+        echo "LOCKED $f"
         p=$PPID
         while kill -0 "$p" 2>/dev/null; do sleep 1; done
         : > "$f"
@@ -64,30 +64,20 @@ public sealed class RemoteSessionLock : IAsyncDisposable
         try
         {
             var said = new List<string>();
+            string? stale = null;
             await using IAsyncEnumerator<OutputLine> lines = holder.ReadLinesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (await lines.MoveNextAsync().ConfigureAwait(false))
             {
                 OutputLine line = lines.Current;
+                if (line.Stream == OutputStream.StandardOutput && line.Text.StartsWith("STALE ", StringComparison.Ordinal))
+                {
+                    stale = line.Text[6..];
+                    continue;
+                }
+
                 if (line.Stream == OutputStream.StandardOutput && line.Text.StartsWith("LOCKED ", StringComparison.Ordinal))
                 {
-                    string path = line.Text[7..];
-                    string? stale = null;
-                    // The STALE line, if any, follows at once.
-                    using var shortWait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    shortWait.CancelAfter(TimeSpan.FromMilliseconds(300));
-                    try
-                    {
-                        if (await lines.MoveNextAsync().AsTask().WaitAsync(shortWait.Token).ConfigureAwait(false)
-                            && lines.Current.Text.StartsWith("STALE ", StringComparison.Ordinal))
-                        {
-                            stale = lines.Current.Text[6..];
-                        }
-                    }
-                    catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                    {
-                    }
-
-                    return new RemoteSessionLock(holder, path, stale);
+                    return new RemoteSessionLock(holder, line.Text[7..], stale);
                 }
 
                 said.Add(line.Text);
