@@ -46,7 +46,8 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
             // The target is 2 s; the bound leaves room for a loaded shared CI machine.
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"Stop took {watch.Elapsed}");
             Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
-            Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint));
+            // The target's rsync server was signalled and lost its connection; give it a moment to be reaped.
+            WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count == 0, TimeSpan.FromSeconds(10));
 
             string id = SessionIdOf(log);
             PSObject session = Assert.Single(env.Session.Invoke("Get-SyncSession -SessionId $args[0]", id).Output);

@@ -113,6 +113,8 @@ public sealed class FolderSyncJob : SyncJob
     {
         // The local rsync (and its ssh) go with the base class; the rsync server on the target is not a
         // child of anything this session started there, so it is found by the pid it wrote and ended too.
+        // Ending the local rsync closes its ssh, and the server on the target ends on that EOF by itself;
+        // the pid-file kill is the backstop for a server that does not.
         Task local = base.AbortAsync(timeout);
         Task remote = activeContext is { } context ? KillRemoteServersAsync(context, timeout) : Task.CompletedTask;
         await Task.WhenAll(local, remote).ConfigureAwait(false);
@@ -217,6 +219,12 @@ public sealed class FolderSyncJob : SyncJob
             context.Log(SyncHost.Target, LogLevel.Info,
                 $"Synced {folder.Source}: {stats.Changed:N0} changed, {stats.Deleted:N0} deleted, {stats.Bytes:N0} bytes in {watch.Elapsed.TotalSeconds:0.0} s",
                 Fields(("folder", folder.Target), ("changed", stats.Changed), ("deleted", stats.Deleted), ("bytes", stats.Bytes), ("seconds", Math.Round(watch.Elapsed.TotalSeconds, 3))));
+        }
+        catch
+        {
+            // Cancelled or failed: the local rsync and its ssh go now, before the handle is released.
+            await StopAsync(rsync, TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
+            throw;
         }
         finally
         {

@@ -51,6 +51,10 @@ public abstract class SyncJob
         return started;
     }
 
+    /// <summary>Ends a process (and everything it started) now, if it still runs; never throws.</summary>
+    protected static Task StopAsync(IRunningCommand command, TimeSpan grace)
+        => TerminateQuietly(command, grace, CancellationToken.None);
+
     /// <summary>Stops tracking a process that has ended and releases it.</summary>
     protected async Task ReleaseAsync(IRunningCommand command)
     {

@@ -255,41 +255,50 @@ public sealed partial class SyncOrchestrator
         }
     }
 
-    /// <summary>Cleanup: every step is bounded in time, so Ctrl+C ends the session within about two seconds.</summary>
+    /// <summary>
+    /// Cleanup. When aborting (failure or Ctrl+C) the running job's abort, the monitor's and the target lock's
+    /// release run side by side under one deadline, so the session ends within about two seconds even when
+    /// the target answers slowly; processes that outlive it lose their connection and end with it.
+    /// </summary>
     private async Task TeardownAsync(bool aborting)
     {
+        TimeSpan budget = aborting ? options.AbortTimeout : TimeSpan.FromSeconds(10);
         monitorStop?.Cancel();
+        var stopping = new List<Task>();
         if (monitorTask is not null)
         {
-            await monitorTask.WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            stopping.Add(monitorTask);
         }
 
         if (aborting && runningJob is SyncJob job)
         {
             Log(LogLevel.Info, $"Aborting {job.Name}", ("job_name", job.Name));
-            await job.AbortAsync(options.AbortTimeout).WaitAsync(options.AbortTimeout + TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            stopping.Add(job.AbortAsync(budget));
         }
 
         if (aborting && monitor is not null)
         {
-            await monitor.AbortAsync(TimeSpan.FromMilliseconds(300)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            stopping.Add(monitor.AbortAsync(budget));
         }
 
         if (targetLock is not null)
         {
-            await targetLock.ReleaseAsync(TimeSpan.FromMilliseconds(400)).WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            Log(SyncHost.Target, LogLevel.Debug, "Released the target lock");
+            stopping.Add(targetLock.ReleaseAsync(budget));
         }
 
+        await Task.WhenAll(stopping).WaitAsync(budget + TimeSpan.FromMilliseconds(300)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Log(SyncHost.Target, LogLevel.Debug, "Released the target lock");
+
+        TimeSpan closing = aborting ? TimeSpan.FromMilliseconds(400) : TimeSpan.FromSeconds(5);
         if (target is not null)
         {
             target.ConnectionChanged -= OnConnectionChanged;
-            await target.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await target.DisposeAsync().AsTask().WaitAsync(closing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (source is not null)
         {
-            await source.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await source.DisposeAsync().AsTask().WaitAsync(closing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (localLock is not null)

@@ -199,7 +199,8 @@ public sealed partial class SyncOrchestrator
     private void OnStateChanged(SyncSessionState from, SyncSessionState to)
     {
         bus.Publish(new StateChangedEvent(DateTimeOffset.UtcNow, from, to));
-        Log(LogLevel.Debug, $"State {from} -> {to}", ("from_state", from.ToString()), ("to_state", to.ToString()));
+        // A record: always in the file (the lifecycle is what a post-mortem reads first), DEBUG on the console.
+        Record(LogLevel.Debug, $"State {from} -> {to}", "state", ("from_state", from.ToString()), ("to_state", to.ToString()));
     }
 
     /// <summary>A background part of the session (disk monitor, target lock) failed: stop everything.</summary>
