@@ -22,6 +22,9 @@
         'Import-FileInventory'
         'Watch-LucidAudit'
         'Get-DiskUsage'
+        'Start-SyncSession'
+        'Get-SyncSession'
+        'New-SyncConfig'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Runs every benchmark in bench/ (each bench/*.sh except this one) and stops at the first failure.
-set -euo pipefail
+# Runs every benchmark in bench/ (each bench/*.sh except this one and helpers sourced by others).
+set -uo pipefail
 cd "$(dirname "$0")"
-for bench in ./*.sh; do
-  [ "$(basename "$bench")" = run.sh ] && continue
-  echo "### $(basename "$bench")"
-  bash "$bench"
+status=0
+for bench in *.sh; do
+  case "$bench" in run.sh|*-env.sh) continue ;; esac
+  echo "==> bench/$bench"
+  bash "$bench" || status=1
 done
+exit $status

@@ -1,0 +1,86 @@
+using DiskTools.Engine.Remoting;
+using DiskTools.Engine.Sync.Config;
+using DiskTools.Engine.Sync.Logging;
+
+namespace DiskTools.Engine.Sync.Jobs;
+
+/// <summary>How the target is reached, for jobs that open their own SSH transport (rsync).</summary>
+/// <param name="Options">The options the session's SSH connection was made with.</param>
+public sealed record TargetEndpoint(Remoting.Ssh.SshConnectionOptions Options);
+
+/// <summary>
+/// Everything a job gets: its own config section, an executor per host, the session's identity and the
+/// injected log and progress methods. Jobs never see PowerShell, the event bus's consumers or each other.
+/// </summary>
+public sealed class JobContext
+{
+    private readonly Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log;
+    private readonly Action<string, ProgressUpdate> progress;
+
+    public JobContext(
+        string jobName,
+        ConfigSection config,
+        SyncConfig sessionConfig,
+        ICommandExecutor source,
+        ICommandExecutor target,
+        TargetEndpoint? targetEndpoint,
+        EventBus events,
+        string sessionId,
+        string sourceHostname,
+        string targetHostname,
+        Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log,
+        Action<string, ProgressUpdate> progress)
+    {
+        JobName = jobName;
+        Config = config;
+        SessionConfig = sessionConfig;
+        Source = source;
+        Target = target;
+        TargetEndpoint = targetEndpoint;
+        Events = events;
+        SessionId = sessionId;
+        SourceHostname = sourceHostname;
+        TargetHostname = targetHostname;
+        this.log = log;
+        this.progress = progress;
+    }
+
+    public string JobName { get; }
+
+    /// <summary>The job's own section of the config, already validated against its schema.</summary>
+    public ConfigSection Config { get; }
+
+    /// <summary>The whole session config (system jobs read their settings from it).</summary>
+    public SyncConfig SessionConfig { get; }
+
+    public ICommandExecutor Source { get; }
+
+    public ICommandExecutor Target { get; }
+
+    public TargetEndpoint? TargetEndpoint { get; }
+
+    public EventBus Events { get; }
+
+    public string SessionId { get; }
+
+    public string SourceHostname { get; }
+
+    public string TargetHostname { get; }
+
+    public ICommandExecutor On(SyncHost host) => host == SyncHost.Source ? Source : Target;
+
+    public string HostnameOf(SyncHost host) => host == SyncHost.Source ? SourceHostname : TargetHostname;
+
+    /// <summary>The injected log method: <paramref name="host"/> says which machine the message is about.</summary>
+    public void Log(SyncHost host, LogLevel level, string message, IReadOnlyDictionary<string, object?>? fields = null, Exception? error = null)
+        => log(JobName, host, level, message, fields, error);
+
+    /// <summary>The injected progress method.</summary>
+    public void Progress(ProgressUpdate update) => progress(JobName, update);
+}
+
+/// <summary>A phase-3 finding: the live system on one host does not allow a job to run.</summary>
+public sealed record ValidationProblem(string Job, SyncHost Host, string Hostname, string Message)
+{
+    public override string ToString() => $"{Job} on {Hostname} ({Host.ToString().ToLowerInvariant()}): {Message}";
+}

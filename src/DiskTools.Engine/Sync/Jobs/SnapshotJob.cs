@@ -1,0 +1,156 @@
+using DiskTools.Engine.Btrfs;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Sync.Config;
+using DiskTools.Engine.Sync.Logging;
+using DiskTools.Engine.Sync.Session;
+
+namespace DiskTools.Engine.Sync.Jobs;
+
+/// <summary>
+/// The snapshot system job: read-only snapshots of the configured subvolumes on both hosts before the sync
+/// jobs run (presync) and after (postsync), named &lt;subvolume&gt;-&lt;phase&gt;-&lt;yyyyMMddTHHmmss&gt;-&lt;session&gt; so a bad
+/// sync can be undone by hand; then retention on both hosts. The btrfs work is the shared snapshot engine's
+/// (<see cref="BtrfsSnapshotService"/>); this job decides what to snapshot where and reports it.
+/// </summary>
+public sealed class SnapshotJob : SyncJob
+{
+    public const string JobName = "btrfs_snapshots";
+
+    public override string Name => JobName;
+
+    public override bool Required => true;
+
+    public override string Description => "Read-only btrfs snapshots before and after the sync, on both hosts.";
+
+    public override IEnumerable<string> Plan(JobContext context)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
+        {
+            string example = SnapshotName.Format(config.Subvolumes[0], SnapshotPhase.PreSync, DateTime.UtcNow, context.SessionId);
+            yield return $"{Name}: on {context.HostnameOf(host)} snapshot {string.Join(", ", config.Subvolumes)} into {config.SnapshotDirectory.For(host)}"
+                + $" before and after the jobs (e.g. {example})";
+        }
+
+        yield return $"{Name}: retention keeps the snapshots of the {config.KeepRecent} most recent sessions on each host"
+            + (config.MaxAgeDays is int days ? $" and of any session younger than {days} days" : string.Empty);
+    }
+
+    public override async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        var problems = new List<ValidationProblem>();
+        foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
+        {
+            void Problem(string message) => problems.Add(new ValidationProblem(Name, host, context.HostnameOf(host), message));
+            try
+            {
+                IReadOnlyList<BtrfsSubvolume> present = await ServiceFor(context, host).ListSubvolumesAsync(cancellationToken).ConfigureAwait(false);
+                foreach (string subvolume in config.Subvolumes)
+                {
+                    BtrfsSubvolume? found = present.FirstOrDefault(s => s.Name == subvolume);
+                    if (found is null)
+                    {
+                        Problem($"subvolume '{subvolume}' does not exist at the top level of the btrfs file system at {FileSystemOf(config, host)}"
+                            + $" (it has: {(present.Count == 0 ? "none" : string.Join(", ", present.Select(s => s.Name)))})");
+                    }
+                    else if (found.MountPoint is null)
+                    {
+                        Problem($"subvolume '{subvolume}' exists but is not reachable through any mount (mount it, or the top level, subvolid=5)");
+                    }
+                }
+            }
+            catch (DiskToolsException e)
+            {
+                // Not btrfs, snapshot directory missing or on another file system, btrfs-progs missing, no permission.
+                Problem(e.Message);
+            }
+        }
+
+        return problems;
+    }
+
+    /// <summary>Pre- or post-sync snapshots on both hosts (in parallel: they are independent).</summary>
+    public async Task<IReadOnlyList<SyncSnapshot>> TakeAsync(JobContext context, SnapshotPhase phase, CancellationToken cancellationToken)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        DateTime stamp = DateTime.UtcNow;
+        int total = config.Subvolumes.Count * 2;
+        context.Progress(new ProgressUpdate(0, 0, total, $"{SnapshotName.PhaseText(phase)} snapshots"));
+        IReadOnlyList<SyncSnapshot>[] both = await Task.WhenAll(
+            TakeOnAsync(context, SyncHost.Source, phase, stamp, cancellationToken),
+            TakeOnAsync(context, SyncHost.Target, phase, stamp, cancellationToken)).ConfigureAwait(false);
+        context.Progress(new ProgressUpdate(100, total, total, $"{SnapshotName.PhaseText(phase)} snapshots"));
+        return [.. both[0], .. both[1]];
+    }
+
+    public override Task ExecuteAsync(JobContext context, CancellationToken cancellationToken) => TakeAsync(context, SnapshotPhase.PreSync, cancellationToken);
+
+    /// <summary>Retention on both hosts; a failure is logged as an error (the session fails) but both hosts are tried.</summary>
+    public async Task ApplyRetentionAsync(JobContext context, CancellationToken cancellationToken)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        var policy = new RetentionPolicy(config.KeepRecent, config.MaxAgeDays);
+        foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
+        {
+            try
+            {
+                BtrfsSnapshotService service = ServiceFor(context, host);
+                IReadOnlyList<BtrfsSnapshot> existing = await service.ListAsync(new SnapshotFilter(config.Subvolumes), cancellationToken).ConfigureAwait(false);
+                // Only session snapshots take part: manual ones are the user's own business.
+                RetentionPlan plan = BtrfsSnapshotService.PlanRetention(existing.Where(s => s.Phase != SnapshotPhase.Manual), policy, DateTime.UtcNow);
+                int removed = 0;
+                foreach (BtrfsSnapshot doomed in plan.ToRemove)
+                {
+                    await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
+                    removed++;
+                    context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path}", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
+                }
+
+                context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)",
+                    Fields(("removed", removed)));
+            }
+            catch (DiskToolsException e)
+            {
+                context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
+            }
+        }
+    }
+
+    private static string FileSystemOf(SnapshotConfig config, SyncHost host) => config.FileSystem.For(host) ?? SnapshotLocation.DefaultFileSystem;
+
+    // One engine instance per host for the whole session: it caches the host's layout between calls.
+    private readonly Dictionary<SyncHost, BtrfsSnapshotService> services = [];
+
+    private BtrfsSnapshotService ServiceFor(JobContext context, SyncHost host)
+    {
+        lock (services)
+        {
+            if (!services.TryGetValue(host, out BtrfsSnapshotService? service))
+            {
+                SnapshotConfig config = context.SessionConfig.Snapshots;
+                var location = new SnapshotLocation { FileSystem = FileSystemOf(config, host), SnapshotDirectory = config.SnapshotDirectory.For(host) };
+                service = new BtrfsSnapshotService(context.On(host), location, context.On(host).Target);
+                services[host] = service;
+            }
+
+            return service;
+        }
+    }
+
+    private async Task<IReadOnlyList<SyncSnapshot>> TakeOnAsync(JobContext context, SyncHost host, SnapshotPhase phase, DateTime stamp, CancellationToken cancellationToken)
+    {
+        BtrfsSnapshotService service = ServiceFor(context, host);
+        var taken = new List<SyncSnapshot>();
+        foreach (string subvolume in context.SessionConfig.Snapshots.Subvolumes)
+        {
+            BtrfsSnapshot snapshot = await service.CreateAsync(new SnapshotRequest(subvolume, phase, context.SessionId, stamp), cancellationToken).ConfigureAwait(false);
+            taken.Add(new SyncSnapshot(context.HostnameOf(host), host, subvolume, SnapshotName.PhaseText(phase), snapshot.Name, snapshot.Path,
+                new DateTimeOffset(DateTime.SpecifyKind(snapshot.Timestamp, DateTimeKind.Utc))));
+            context.Log(host, LogLevel.Full, $"Created read-only snapshot {snapshot.Path}",
+                Fields(("subvolume", subvolume), ("phase", SnapshotName.PhaseText(phase)), ("path", snapshot.Path), ("read_only", snapshot.ReadOnly)));
+        }
+
+        return taken;
+    }
+}

@@ -1,0 +1,370 @@
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Remoting;
+using DiskTools.Engine.Remoting.Ssh;
+using DiskTools.Engine.Sync.Config;
+using DiskTools.Engine.Sync.Jobs;
+using DiskTools.Engine.Sync.Logging;
+using DiskTools.Engine.Sync.Safety;
+
+namespace DiskTools.Engine.Sync.Session;
+
+public sealed partial class SyncOrchestrator
+{
+    private async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        // Config first: a bad file must stop the session before anything is locked or connected.
+        config = SyncConfigLoader.Load(Session.ConfigFile!, SyncJobCatalog.Schemas);
+        if (logFile is not null)
+        {
+            logFile.Threshold = config.LogFileLevel;
+        }
+
+        bus.Publish(new SessionConfiguredEvent(DateTimeOffset.UtcNow, config));
+        plannedJobs = SelectJobs(config);
+        Log(LogLevel.Info, $"Config {config.SourceFile} is valid", ("jobs", plannedJobs.Where(j => j.Job is not null).Select(j => j.Selection.Name).ToArray()));
+
+        string lockDirectory = options.LockDirectory ?? LocalSessionLock.DefaultDirectory;
+        localLock = LocalSessionLock.Acquire(Path.Combine(lockDirectory, SourceLockFile), Session.SessionId, Session.SourceHostname);
+        if (localLock.StaleHolder is { } stale)
+        {
+            Log(LogLevel.Warning, $"Took over a stale lock left by a session that no longer runs ({stale})", ("lock", localLock.Path));
+        }
+
+        source = options.SourceFactory?.Invoke() ?? new LocalExecutor();
+        Session.SourceHostname = await source.GetHostNameAsync(cancellationToken).ConfigureAwait(false);
+
+        Log(LogLevel.Info, $"Connecting to {options.Target.Host}");
+        PublishProgress(OrchestratorJob, new ProgressUpdate(Item: $"Connecting to {options.Target.Host}", Heartbeat: true));
+        target = await SshExecutor.ConnectAsync(options.Target, cancellationToken).ConfigureAwait(false);
+        target.ConnectionChanged += OnConnectionChanged;
+        Session.TargetHostname = await target.GetHostNameAsync(cancellationToken).ConfigureAwait(false);
+        Record(LogLevel.Info, $"Connected to {Session.TargetHostname} ({target.Target})", "session_hosts",
+            ("source_hostname", Session.SourceHostname), ("target_hostname", Session.TargetHostname), ("ssh_target", target.Target),
+            ("round_trip_ms", target.LastRoundTrip?.TotalMilliseconds));
+
+        await CheckPrerequisitesAsync(cancellationToken).ConfigureAwait(false);
+
+        targetLock = await RemoteSessionLock.AcquireAsync(target, Session.TargetHostname, TargetLockFile,
+            $"pid={Environment.ProcessId} session={Session.SessionId} host={Session.SourceHostname} since={DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}",
+            cancellationToken).ConfigureAwait(false);
+        Log(SyncHost.Target, LogLevel.Debug, $"Holding the target lock {targetLock.Path}");
+        if (targetLock.StaleHolder is { } staleTarget)
+        {
+            Log(SyncHost.Target, LogLevel.Warning, $"Took over a stale target lock left by a session that no longer runs ({staleTarget})");
+        }
+
+        RemoteSessionLock held = targetLock;
+        _ = held.Lost.ContinueWith(
+            _ =>
+            {
+                if (!held.IsReleased)
+                {
+                    FailInBackground(new DiskToolsException("SyncTargetLockLost", ErrorKind.ConnectionError,
+                        $"The connection to {Session.TargetHostname} was lost and with it the target's session lock; the session cannot go on safely.",
+                        Session.TargetHostname));
+                }
+            },
+            CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+    }
+
+    private List<(JobSelection Selection, SyncJob? Job)> SelectJobs(SyncConfig loaded)
+    {
+        if (options.Jobs is { } named)
+        {
+            string[] unknown = [.. named.Where(n => loaded.Jobs.All(j => !string.Equals(j.Name, n, StringComparison.OrdinalIgnoreCase)))];
+            if (unknown.Length > 0)
+            {
+                throw new DiskToolsException("SyncJobNotConfigured", ErrorKind.InvalidArgument,
+                    $"-Job names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which sync_jobs in {loaded.SourceFile} does not list (it lists: {string.Join(", ", loaded.Jobs.Select(j => j.Name))}).",
+                    unknown[0]);
+            }
+        }
+
+        return [.. loaded.Jobs.Select(selection =>
+        {
+            bool run = options.Jobs is { } only ? only.Contains(selection.Name, StringComparer.OrdinalIgnoreCase) : selection.Enabled;
+            return (selection, run ? SyncJobCatalog.Find(selection.Name)!.Create() : null);
+        })];
+    }
+
+    private async Task CheckPrerequisitesAsync(CancellationToken cancellationToken)
+    {
+        bool rsync = plannedJobs.Any(j => j.Job is FolderSyncJob);
+        string[] onSource = rsync ? ["btrfs", "df", "rsync", "ssh"] : ["btrfs", "df"];
+        string[] onTarget = rsync ? ["btrfs", "df", "flock", "rsync"] : ["btrfs", "df", "flock"];
+        IReadOnlyList<string>[] missing = await Task.WhenAll(
+            HostRequirements.MissingAsync(source!, onSource, cancellationToken),
+            HostRequirements.MissingAsync(target!, onTarget, cancellationToken)).ConfigureAwait(false);
+        var messages = new List<string>();
+        if (missing[0].Count > 0)
+        {
+            messages.Add(HostRequirements.MissingError(Session.SourceHostname, "source", missing[0]).Message);
+        }
+
+        if (missing[1].Count > 0)
+        {
+            messages.Add(HostRequirements.MissingError(Session.TargetHostname, "target", missing[1]).Message);
+        }
+
+        if (messages.Count > 0)
+        {
+            throw new DiskToolsException("SyncPrerequisiteMissing", ErrorKind.NotInstalled, string.Join(" ", messages),
+                missing[1].Count > 0 ? Session.TargetHostname : Session.SourceHostname);
+        }
+    }
+
+    private async Task ValidateAsync(CancellationToken cancellationToken)
+    {
+        monitor = new DiskSpaceMonitor();
+        snapshots = new SnapshotJob();
+        var problems = new List<ValidationProblem>();
+        IEnumerable<SyncJob> all = [monitor, snapshots, .. plannedJobs.Where(j => j.Job is not null).Select(j => j.Job!)];
+        foreach (SyncJob job in all)
+        {
+            PublishProgress(OrchestratorJob, new ProgressUpdate(Item: $"Validating {job.Name}", Heartbeat: true));
+            problems.AddRange(await job.ValidateAsync(ContextFor(job), cancellationToken).ConfigureAwait(false));
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new SyncValidationException(problems);
+        }
+
+        foreach (SyncJob job in all)
+        {
+            foreach (string step in job.Plan(ContextFor(job)))
+            {
+                Log(LogLevel.Info, "Plan: " + step, ("job_name", job.Name));
+            }
+        }
+    }
+
+    private async Task ExecuteAsync(CancellationToken cancellationToken)
+    {
+        monitorStop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        JobContext monitorContext = ContextFor(monitor!);
+        monitorTask = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await monitor!.ExecuteAsync(monitorContext, monitorStop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (monitorStop.IsCancellationRequested)
+                {
+                }
+                catch (Exception e)
+                {
+                    FailInBackground(e);
+                }
+            },
+            CancellationToken.None);
+
+        int steps = plannedJobs.Count + 3;
+        int step = 0;
+        PublishProgress(OrchestratorJob, new ProgressUpdate(0, step, steps, "Pre-sync snapshots"));
+        await RunSnapshotStepAsync(Btrfs.SnapshotPhase.PreSync, cancellationToken).ConfigureAwait(false);
+        step++;
+
+        foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
+        {
+            PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, selection.Name));
+            if (job is null)
+            {
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, selection.Enabled ? "not selected with -Job" : "disabled in sync_jobs"));
+            }
+            else
+            {
+                await RunJobAsync(job, cancellationToken).ConfigureAwait(false);
+            }
+
+            step++;
+        }
+
+        PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, "Post-sync snapshots"));
+        await RunSnapshotStepAsync(Btrfs.SnapshotPhase.PostSync, cancellationToken).ConfigureAwait(false);
+        step++;
+        PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, "Snapshot retention"));
+        await snapshots!.ApplyRetentionAsync(ContextFor(snapshots), cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RunSnapshotStepAsync(Btrfs.SnapshotPhase phase, CancellationToken cancellationToken)
+    {
+        runningJob = snapshots;
+        try
+        {
+            IReadOnlyList<SyncSnapshot> taken = await snapshots!.TakeAsync(ContextFor(snapshots), phase, cancellationToken).ConfigureAwait(false);
+            foreach (SyncSnapshot snapshot in taken)
+            {
+                Session.Snapshots.Add(snapshot);
+                Record(snapshot.Role, LogLevel.Info, $"Snapshot {snapshot.Path}", "snapshot",
+                    ("role", snapshot.Role.ToString()), ("subvolume", snapshot.Subvolume), ("phase", snapshot.Phase), ("name", snapshot.Name),
+                    ("path", snapshot.Path), ("created_at", snapshot.CreatedAt));
+            }
+        }
+        finally
+        {
+            runningJob = null;
+        }
+    }
+
+    private async Task RunJobAsync(SyncJob job, CancellationToken cancellationToken)
+    {
+        DateTimeOffset started = DateTimeOffset.UtcNow;
+        runningJob = job;
+        Log(LogLevel.Info, $"Job {job.Name} started", ("job_name", job.Name));
+        try
+        {
+            await job.ExecuteAsync(ContextFor(job), cancellationToken).ConfigureAwait(false);
+            AddResult(new SyncJobResult(job.Name, SyncJobStatus.Success, started, DateTimeOffset.UtcNow));
+        }
+        catch (Exception e)
+        {
+            Exception cause = e is OperationCanceledException && Volatile.Read(ref backgroundFailure) is { } background ? background : e;
+            string message = e is OperationCanceledException && cause == e ? "interrupted" : cause.Message;
+            AddResult(new SyncJobResult(job.Name, SyncJobStatus.Failed, started, DateTimeOffset.UtcNow, message));
+            throw;
+        }
+        finally
+        {
+            PublishProgress(job.Name, new ProgressUpdate(100), completed: true);
+        }
+
+        runningJob = null;
+    }
+
+    private void AddResult(SyncJobResult result)
+    {
+        Session.JobResults.Add(result);
+        Record(result.Status == SyncJobStatus.Failed ? LogLevel.Warning : LogLevel.Info,
+            $"Job {result.JobName}: {result.Status}{(result.ErrorMessage is null ? string.Empty : " (" + result.ErrorMessage + ")")}", "job_result",
+            ("job_name", result.JobName), ("status", result.Status.ToString()), ("started_at", result.StartedAt), ("ended_at", result.EndedAt),
+            ("duration", result.Duration), ("error_message", result.ErrorMessage));
+    }
+
+    private void SkipJobsNotRun(string reason)
+    {
+        foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
+        {
+            if (Session.JobResults.All(r => r.JobName != selection.Name) && (job is not null || state.Current == SyncSessionState.Executing))
+            {
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, job is null ? "disabled in sync_jobs" : reason));
+            }
+        }
+    }
+
+    /// <summary>
+    /// Cleanup. When aborting (failure or Ctrl+C) the running job's abort, the monitor's and the target lock's
+    /// release run side by side under one deadline, so the session ends within about two seconds even when
+    /// the target answers slowly; processes that outlive it lose their connection and end with it.
+    /// </summary>
+    private async Task TeardownAsync(bool aborting)
+    {
+        TimeSpan budget = aborting ? options.AbortTimeout : TimeSpan.FromSeconds(10);
+        monitorStop?.Cancel();
+        var stopping = new List<Task>();
+        if (monitorTask is not null)
+        {
+            stopping.Add(monitorTask);
+        }
+
+        if (aborting && runningJob is SyncJob job)
+        {
+            Log(LogLevel.Info, $"Aborting {job.Name}", ("job_name", job.Name));
+            stopping.Add(job.AbortAsync(budget));
+        }
+
+        if (aborting && monitor is not null)
+        {
+            stopping.Add(monitor.AbortAsync(budget));
+        }
+
+        if (targetLock is not null)
+        {
+            stopping.Add(targetLock.ReleaseAsync(budget));
+        }
+
+        await Task.WhenAll(stopping).WaitAsync(budget + TimeSpan.FromMilliseconds(300)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        Log(SyncHost.Target, LogLevel.Debug, "Released the target lock");
+
+        TimeSpan closing = aborting ? TimeSpan.FromMilliseconds(400) : TimeSpan.FromSeconds(5);
+        if (target is not null)
+        {
+            target.ConnectionChanged -= OnConnectionChanged;
+            await target.DisposeAsync().AsTask().WaitAsync(closing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (source is not null)
+        {
+            await source.DisposeAsync().AsTask().WaitAsync(closing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
+        if (localLock is not null)
+        {
+            localLock.Dispose();
+            Log(LogLevel.Debug, "Released the local lock");
+        }
+
+        monitorStop?.Dispose();
+    }
+
+    private JobContext ContextFor(SyncJob job)
+        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target), bus,
+            Session.SessionId, Session.SourceHostname, Session.TargetHostname, JobLog, PublishProgress);
+
+    private void OnConnectionChanged(object? sender, ConnectionEvent change)
+    {
+        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, change.State.ToString().ToLowerInvariant(), change.RoundTrip?.TotalMilliseconds));
+        LogLevel level = change.State switch
+        {
+            ConnectionState.Alive => LogLevel.Debug,
+            ConnectionState.Connected => LogLevel.Info,
+            _ => LogLevel.Warning,
+        };
+        Log(SyncHost.Target, level, change.ToString(), ("connection", change.State.ToString().ToLowerInvariant()), ("round_trip_ms", change.RoundTrip?.TotalMilliseconds));
+    }
+
+    private void JobLog(string job, SyncHost host, LogLevel level, string message, IReadOnlyDictionary<string, object?>? fields, Exception? error)
+    {
+        if (level == LogLevel.Error && state.Current == SyncSessionState.Executing)
+        {
+            Interlocked.Increment(ref errorsLogged);
+        }
+
+        bus.Publish(new LogEvent(DateTimeOffset.UtcNow, level, job, host, message, fields ?? new Dictionary<string, object?>(), Error: error));
+    }
+
+    private void PublishProgress(string job, ProgressUpdate update) => PublishProgress(job, update, completed: false);
+
+    private void PublishProgress(string job, ProgressUpdate update, bool completed)
+        => bus.Publish(new ProgressEvent(DateTimeOffset.UtcNow, job, update, completed));
+
+    private void Log(LogLevel level, string message, params (string Key, object? Value)[] fields)
+        => Log(SyncHost.Source, level, message, fields);
+
+    private void Log(SyncHost host, LogLevel level, string message, params (string Key, object? Value)[] fields)
+        => bus.Publish(new LogEvent(DateTimeOffset.UtcNow, level, OrchestratorJob, host, message, ToContext(fields)));
+
+    private void Log(LogLevel level, string message, Exception error, params (string Key, object? Value)[] fields)
+        => bus.Publish(new LogEvent(DateTimeOffset.UtcNow, level, OrchestratorJob, SyncHost.Source, message, ToContext(fields), Error: error));
+
+    private void Record(LogLevel level, string message, string record, params (string Key, object? Value)[] fields)
+        => Record(SyncHost.Source, level, message, record, fields);
+
+    private void Record(SyncHost host, LogLevel level, string message, string record, params (string Key, object? Value)[] fields)
+        => bus.Publish(new LogEvent(DateTimeOffset.UtcNow, level, OrchestratorJob, host, message,
+            ToContext([("record", record), ("session_id", Session.SessionId), .. fields]), IsRecord: true));
+
+    private static Dictionary<string, object?> ToContext((string Key, object? Value)[] fields)
+    {
+        var context = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach ((string key, object? value) in fields)
+        {
+            context[key] = value;
+        }
+
+        return context;
+    }
+}

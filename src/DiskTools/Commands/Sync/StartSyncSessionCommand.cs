@@ -1,0 +1,105 @@
+using System.Management.Automation;
+using System.Net;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Remoting.Ssh;
+using DiskTools.Engine.Sync.Logging;
+using DiskTools.Engine.Sync.Session;
+using DiskTools.Infrastructure;
+
+namespace DiskTools.Commands.Sync;
+
+/// <summary>
+/// Syncs this machine (the source) to a target over SSH in one session bracketed by read-only btrfs
+/// snapshots on both hosts, and returns the session. -WhatIf validates everything and changes nothing.
+/// </summary>
+[Cmdlet(VerbsLifecycle.Start, "SyncSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(SyncSession))]
+public sealed class StartSyncSessionCommand : AsyncPSCmdlet
+{
+    /// <summary>The target: a host name, an address, user@host, or a Host alias of the ssh_config file.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [Alias("CN", "Target", "HostName")]
+    [ValidateNotNullOrEmpty]
+    public string ComputerName { get; set; } = string.Empty;
+
+    /// <summary>The sync config; default ~/.config/disktools/sync.yaml ($XDG_CONFIG_HOME honoured).</summary>
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string? ConfigPath { get; set; }
+
+    /// <summary>Run only these jobs of sync_jobs (whether enabled there or not).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(SyncJobNameCompleter))]
+    public string[]? Job { get; set; }
+
+    /// <summary>User name and password for the SSH login (keys and ssh-agent are tried first).</summary>
+    [Parameter]
+    [Credential]
+    public PSCredential? Credential { get; set; }
+
+    /// <summary>The SSH port; default from ssh_config, else 22.</summary>
+    [Parameter]
+    [ValidateRange(1, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>Identity (private key) files to offer, before those from ssh_config.</summary>
+    [Parameter]
+    [Alias("KeyFilePath")]
+    [ValidateNotNullOrEmpty]
+    public string[]? IdentityFile { get; set; }
+
+    /// <summary>The ssh_config file to read; default ~/.ssh/config.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SshConfigPath { get; set; }
+
+    /// <summary>known_hosts files to verify the host key against, instead of the defaults.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KnownHostsFile { get; set; }
+
+    /// <summary>Pins the host key by its SHA256 fingerprint (as ssh-keygen -l prints it).</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? HostKeyFingerprint { get; set; }
+
+    protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
+    {
+        IOutputWriter output = this;
+        bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter { IsPresent: true };
+        LogLevel? requested = IsSet("Debug") ? LogLevel.Debug : IsSet("Verbose") ? LogLevel.Full : null;
+        SyncOrchestrator? orchestrator = null;
+        var consumer = new PipelineEventConsumer(
+            output,
+            host => orchestrator is null ? ComputerName : host == SyncHost.Source ? orchestrator.Session.SourceHostname : orchestrator.Session.TargetHostname,
+            $"Sync to {ComputerName}",
+            requested);
+        var options = new SyncRunOptions
+        {
+            Target = new SshConnectionOptions
+            {
+                Host = ComputerName,
+                Port = Port > 0 ? Port : null,
+                UserName = Credential?.UserName,
+                Credential = Credential is null ? null : new NetworkCredential(Credential.UserName, Credential.Password),
+                IdentityFiles = [.. (IdentityFile ?? []).Select(Resolve)],
+                ConfigPath = SshConfigPath is null ? null : Resolve(SshConfigPath),
+                KnownHostsFiles = KnownHostsFile is null ? null : [.. KnownHostsFile.Select(Resolve)],
+                HostKeyFingerprint = HostKeyFingerprint,
+            },
+            ConfigPath = ConfigPath is null ? null : Resolve(ConfigPath),
+            Jobs = Job,
+            WhatIf = whatIf,
+            ShouldProcess = output.ShouldProcess,
+            Consumers = [consumer],
+        };
+        orchestrator = new SyncOrchestrator(options);
+        SyncSession session = await orchestrator.RunAsync(cancellationToken).ConfigureAwait(false);
+        output.WriteObject(session);
+    }
+
+    private bool IsSet(string common) => MyInvocation.BoundParameters.TryGetValue(common, out object? value) && value is SwitchParameter { IsPresent: true };
+
+    private string Resolve(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+}
