@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Installs the system packages the test suite uses for real: PostgreSQL, sshd and ssh, btrfs-progs,
-# rsync (and gdu, used by the benchmarks). Skips apt-get entirely when everything is already there.
+# rsync (and gdu and GNU time, used by the benchmarks). Skips apt-get entirely when everything is already there.
 set -euo pipefail
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
-for pkg in postgresql openssh-server openssh-client btrfs-progs rsync gdu util-linux bsdutils procps; do
+for pkg in postgresql openssh-server openssh-client btrfs-progs rsync gdu time util-linux bsdutils procps; do
   have "$pkg" || need+=("$pkg")
 done
 if [ ${#need[@]} -eq 0 ]; then
