@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Collections.Concurrent;
 
 namespace DiskTools.Engine.DiskUsage;
@@ -16,6 +17,7 @@ internal sealed class HardLinkLedger
     public int Pending => claims.Count;
 
     /// <summary>Records one link; returns the settled claim when this was the inode's last link, else null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Claim? See(ulong device, ulong inode, uint linkCount, DirectoryNode directory, ReadOnlySpan<byte> parentPath, ReadOnlySpan<byte> name, Traversal.EntryKind kind, long blocks, long apparent)
     {
         Claim claim = claims.GetOrAdd((device, inode), static (_, state) => new Claim(state.linkCount, state.blocks, state.apparent, state.kind), (linkCount, blocks, apparent, kind));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.DiskUsage;
@@ -43,6 +44,7 @@ internal sealed class UsageAggregator : IWalkObserver
 
     public void OnError(WalkError error) => onError(error);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void OnDirectory(IWalkedDirectory directory)
     {
         var parent = directory.ParentState as DirectoryNode;

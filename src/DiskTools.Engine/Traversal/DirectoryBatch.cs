@@ -77,7 +77,7 @@ internal sealed class DirectoryBatch : IWalkedDirectory
         fullPath = null;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     public void Add(ReadOnlySpan<byte> name, in EntryStat stat, bool visit)
     {
         if (Count == stats.Length)

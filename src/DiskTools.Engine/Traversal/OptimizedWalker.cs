@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using DiskTools.Engine.Traversal.Native;
@@ -195,6 +196,7 @@ internal sealed unsafe class OptimizedWalker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Process(int self, DirectoryWork work, DirectoryBatch batch, byte* dents, ref byte[] scratch)
     {
         batch.Reset(work.RelativePath, work.Stat, work.Depth, work.ParentState);
@@ -233,6 +235,7 @@ internal sealed unsafe class OptimizedWalker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void List(int fd, DirectoryBatch batch, byte* dents)
     {
         WalkExclusion? exclude = options.Exclude;
@@ -308,6 +311,7 @@ internal sealed unsafe class OptimizedWalker
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PushChildren(int self, int fd, DirectoryBatch batch)
     {
         WorkDeque<DirectoryWork> own = deques[self];
@@ -411,6 +415,7 @@ internal sealed unsafe class OptimizedWalker
         return current;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private bool TryTake(int self, out DirectoryWork? work)
     {
         while (true)

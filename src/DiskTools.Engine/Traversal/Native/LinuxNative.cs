@@ -56,6 +56,7 @@ internal static unsafe partial class LinuxNative
     public static int StatRelative(int dirFd, byte* name, StatxBuffer* buffer)
         => Statx(dirFd, name, AtSymlinkNoFollow | AtNoAutomount, StatxMask, buffer);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static EntryStat ToEntryStat(in StatxBuffer s) => new(
         KindOf(s.Mode),
         (long)s.Size,
