@@ -192,37 +192,3 @@ public sealed class DiskUsageScannerTests : IClassFixture<HardCaseTree>
         Assert.Empty(writer.Warnings);
     }
 }
-
-/// <summary>An IOutputWriter that keeps everything.</summary>
-public sealed class RecordingWriter : IOutputWriter
-{
-    public System.Collections.Concurrent.ConcurrentQueue<OperationError> Errors { get; } = new();
-
-    public System.Collections.Concurrent.ConcurrentQueue<string> Warnings { get; } = new();
-
-    public System.Collections.Concurrent.ConcurrentQueue<ProgressInfo> Progress { get; } = new();
-
-    public void WriteObject(object item)
-    {
-    }
-
-    public void WriteError(OperationError error) => Errors.Enqueue(error);
-
-    public void WriteWarning(string message) => Warnings.Enqueue(message);
-
-    public void WriteVerbose(string message)
-    {
-    }
-
-    public void WriteDebug(string message)
-    {
-    }
-
-    public void WriteInformation(string message, params string[] tags)
-    {
-    }
-
-    public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
-
-    public bool ShouldProcess(string target, string action) => true;
-}

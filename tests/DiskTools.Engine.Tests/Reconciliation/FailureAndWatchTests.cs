@@ -17,7 +17,7 @@ public sealed class DatabaseFailureTests
         string cs = cluster.CreateDatabase();
         using var tree = new ScratchTree();
         tree.Write("kept/old.txt", "recorded before");
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         InventoryDatabase db = Inventory.Open(cs);
         await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
         File.Delete(tree["kept/old.txt"]); // an orphan the failed pass must NOT delete
@@ -82,10 +82,10 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
         return false;
     }
 
-    private (Task Run, CancellationTokenSource Stop, CollectingWriter Writer) Start(string root, TimeSpan? debounce = null)
+    private (Task Run, CancellationTokenSource Stop, RecordingWriter Writer) Start(string root, TimeSpan? debounce = null)
     {
         var stop = new CancellationTokenSource();
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         var options = new ReconciliationOptions { DebounceInterval = debounce ?? TimeSpan.FromMilliseconds(200), MaxConcurrency = 2 };
         Task run = WatchSession.RunAsync(Inventory.Open(database.ConnectionString), root, options, writer, stop.Token);
         return (run, stop, writer);
@@ -172,7 +172,7 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
         const string knob = "/proc/sys/fs/inotify/max_queued_events";
         string original = File.ReadAllText(knob).Trim();
         using var tree = new ScratchTree();
-        (Task run, CancellationTokenSource stop, CollectingWriter _) session;
+        (Task run, CancellationTokenSource stop, RecordingWriter _) session;
         File.WriteAllText(knob, "16"); // read once when the watcher's inotify instance is created
         try
         {

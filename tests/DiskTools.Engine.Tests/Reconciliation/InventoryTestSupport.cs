@@ -6,40 +6,6 @@ using Npgsql;
 
 namespace DiskTools.Engine.Tests.Reconciliation;
 
-/// <summary>Captures what the engine reports.</summary>
-internal sealed class CollectingWriter : IOutputWriter
-{
-    public ConcurrentQueue<object> Objects { get; } = new();
-
-    public ConcurrentQueue<OperationError> Errors { get; } = new();
-
-    public ConcurrentQueue<string> Warnings { get; } = new();
-
-    public void WriteObject(object item) => Objects.Enqueue(item);
-
-    public void WriteError(OperationError error) => Errors.Enqueue(error);
-
-    public void WriteWarning(string message) => Warnings.Enqueue(message);
-
-    public void WriteVerbose(string message)
-    {
-    }
-
-    public void WriteDebug(string message)
-    {
-    }
-
-    public void WriteInformation(string message, params string[] tags)
-    {
-    }
-
-    public void WriteProgress(ProgressInfo progress)
-    {
-    }
-
-    public bool ShouldProcess(string target, string action) => true;
-}
-
 /// <summary>A scratch tree under /tmp plus helpers to query the inventory directly.</summary>
 internal sealed class ScratchTree : IDisposable
 {

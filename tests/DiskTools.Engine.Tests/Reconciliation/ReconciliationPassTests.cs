@@ -15,7 +15,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
 
     private InventoryDatabase Db => Inventory.Open(database.ConnectionString);
 
-    private Task<SyncOperation> Pass(string root, CollectingWriter writer, ReconciliationOptions? options = null)
+    private Task<SyncOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions? options = null)
         => Reconciler.RunPassAsync(Db, root, options ?? new ReconciliationOptions(), writer, CancellationToken.None);
 
     [SkippableFact]
@@ -28,7 +28,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
             tree.Write($"d{i % 3}/f{i}.txt", $"content {i}");
         }
 
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         SyncOperation first = await Pass(tree.Root, writer, new ReconciliationOptions { BatchSize = 7 });
         Assert.Equal(("completed", 30, 30, 0, 0), (first.Status, first.FilesScanned, first.FilesAdded, first.FilesUpdated, first.FilesRemoved));
         var before = Inventory.Records(database.ConnectionString, tree.Root);
@@ -52,7 +52,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         tree.Write("old-name.txt", "renamed content");
         tree.Write("gone.txt", "bye");
         tree.Write("stays.txt", "stay");
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         await Pass(tree.Root, writer);
 
         File.WriteAllText(older, "version two");
@@ -78,7 +78,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         using var tree = new ScratchTree();
         string moving = tree.Write("moving.bin", new string('x', 200_000));
         tree.Write("still.txt", "still");
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         int touched = 0;
         var options = new ReconciliationOptions
         {
@@ -110,7 +110,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
             tree.Write(p, "x");
         }
 
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         await Pass(tree.Root, writer, new ReconciliationOptions { Exclude = ["*.part", "cache/**"], Hash = false });
         Assert.Equal(["keep/a.jpg", "sub/inbox/kept.txt"], Inventory.Records(database.ConnectionString, tree.Root).Keys.Order(StringComparer.Ordinal));
     }
@@ -126,7 +126,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         Assert.True(deep.Length > 4096);
         Native.CreateDeepFile(tree.Root, deep.Split('/'), "leaf.txt");
 
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         SyncOperation pass = await Pass(tree.Root, writer);
         Assert.Equal(1, pass.FilesAdded);
         Assert.DoesNotContain(writer.Errors, e => e.ErrorId != "InventoryPathNotUtf8");
@@ -163,7 +163,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
                 }
             },
         };
-        var writer = new CollectingWriter();
+        var writer = new RecordingWriter();
         Task<SyncOperation> first = Pass(tree.Root, writer, blocking);
         Assert.True(await inside.WaitAsync(TimeSpan.FromSeconds(60)));
 

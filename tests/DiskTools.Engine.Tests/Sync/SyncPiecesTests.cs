@@ -44,7 +44,7 @@ public sealed class SyncPiecesTests
     [Fact]
     public void Df_output_is_read()
     {
-        DiskUsage usage = DiskSpaceMonitor.Parse("/", "     1B-blocks        Avail\n 268435456 104857600\n");
+        FreeSpace usage = DiskSpaceMonitor.Parse("/", "     1B-blocks        Avail\n 268435456 104857600\n");
         Assert.Equal(268_435_456, usage.TotalBytes);
         Assert.Equal(104_857_600, usage.FreeBytes);
         Assert.InRange(usage.FreePercent, 39, 40);

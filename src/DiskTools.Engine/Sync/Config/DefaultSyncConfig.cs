@@ -31,7 +31,7 @@ public static class DefaultSyncConfig
         # Named <subvolume>-<presync|postsync>-<yyyyMMddTHHmmss>-<session id>.
         btrfs_snapshots:
           subvolumes: ["@", "@home"]        # flat names as 'btrfs subvolume list' shows them
-          filesystem: null                  # where the btrfs top level is mounted; null = /
+          filesystem: null                  # where the btrfs top level is mounted; null = the one holding snapshot_directory
                                             # or {source: /mnt/pool, target: /mnt/pool}
           snapshot_directory: /.snapshots   # on the same file system; or {source: ..., target: ...}
           keep_recent: 3                    # sessions whose snapshots are always kept

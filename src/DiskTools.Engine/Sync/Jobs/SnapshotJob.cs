@@ -51,7 +51,7 @@ public sealed class SnapshotJob : SyncJob
                     BtrfsSubvolume? found = present.FirstOrDefault(s => s.Name == subvolume);
                     if (found is null)
                     {
-                        Problem($"subvolume '{subvolume}' does not exist at the top level of the btrfs file system at {FileSystemOf(config, host)}"
+                        Problem($"subvolume '{subvolume}' does not exist at the top level of the btrfs file system {DescribeFileSystem(config, host)}"
                             + $" (it has: {(present.Count == 0 ? "none" : string.Join(", ", present.Select(s => s.Name)))})");
                     }
                     else if (found.MountPoint is null)
@@ -117,7 +117,11 @@ public sealed class SnapshotJob : SyncJob
         }
     }
 
-    private static string FileSystemOf(SnapshotConfig config, SyncHost host) => config.FileSystem.For(host) ?? SnapshotLocation.DefaultFileSystem;
+    // Null lets the snapshot engine use the file system holding the snapshot directory, as the cmdlets do.
+    private static string? FileSystemOf(SnapshotConfig config, SyncHost host) => config.FileSystem.For(host);
+
+    private static string DescribeFileSystem(SnapshotConfig config, SyncHost host)
+        => FileSystemOf(config, host) ?? $"holding {config.SnapshotDirectory.For(host)}";
 
     // One engine instance per host for the whole session: it caches the host's layout between calls.
     private readonly Dictionary<SyncHost, BtrfsSnapshotService> services = [];

@@ -8,7 +8,7 @@ using DiskTools.Engine.Sync.Logging;
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>Size and free space of the file system holding a path.</summary>
-public sealed record DiskUsage(string Path, long TotalBytes, long FreeBytes)
+public sealed record FreeSpace(string Path, long TotalBytes, long FreeBytes)
 {
     public double FreePercent => TotalBytes <= 0 ? 0 : FreeBytes * 100.0 / TotalBytes;
 
@@ -38,7 +38,7 @@ public sealed class DiskSpaceMonitor : SyncJob
         return [$"{Name}: preflight minimum {disk.PreflightMinimum}, runtime minimum {disk.RuntimeMinimum} every {disk.CheckInterval.TotalSeconds:0} s on {context.SourceHostname}:{disk.Path.Source} and {context.TargetHostname}:{disk.Path.Target}"];
     }
 
-    public static async Task<DiskUsage> MeasureAsync(ICommandExecutor host, string path, CancellationToken cancellationToken)
+    public static async Task<FreeSpace> MeasureAsync(ICommandExecutor host, string path, CancellationToken cancellationToken)
     {
         CommandResult result = await host.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail", path), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
@@ -51,7 +51,7 @@ public sealed class DiskSpaceMonitor : SyncJob
     }
 
     /// <summary>Reads the output of df -B1 --output=size,avail.</summary>
-    public static DiskUsage Parse(string path, string dfOutput)
+    public static FreeSpace Parse(string path, string dfOutput)
     {
         string[] lines = dfOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         string[] fields = lines.Length >= 2 ? lines[^1].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
@@ -62,7 +62,7 @@ public sealed class DiskSpaceMonitor : SyncJob
             throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.InvalidData, $"Unexpected df output for '{path}': {dfOutput.Trim()}", path);
         }
 
-        return new DiskUsage(path, total, free);
+        return new FreeSpace(path, total, free);
     }
 
     public override async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(JobContext context, CancellationToken cancellationToken)
@@ -71,7 +71,7 @@ public sealed class DiskSpaceMonitor : SyncJob
         var problems = new List<ValidationProblem>();
         foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
         {
-            DiskUsage usage = await MeasureAsync(context.On(host), disk.Path.For(host), cancellationToken).ConfigureAwait(false);
+            FreeSpace usage = await MeasureAsync(context.On(host), disk.Path.For(host), cancellationToken).ConfigureAwait(false);
             context.Log(host, LogLevel.Info, $"Disk space at {usage.Path}: {usage}", Usage(usage));
             if (disk.PreflightMinimum.IsViolatedBy(usage.FreeBytes, usage.TotalBytes))
             {
@@ -90,7 +90,7 @@ public sealed class DiskSpaceMonitor : SyncJob
         using var timer = new PeriodicTimer(disk.CheckInterval);
         do
         {
-            DiskUsage[] both = await Task.WhenAll(
+            FreeSpace[] both = await Task.WhenAll(
                 MeasureAsync(context.Source, disk.Path.Source, cancellationToken),
                 MeasureAsync(context.Target, disk.Path.Target, cancellationToken)).ConfigureAwait(false);
             for (int i = 0; i < both.Length; i++)
@@ -106,14 +106,14 @@ public sealed class DiskSpaceMonitor : SyncJob
         while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    private static IReadOnlyDictionary<string, object?> Usage(DiskUsage usage)
+    private static IReadOnlyDictionary<string, object?> Usage(FreeSpace usage)
         => Fields(("path", usage.Path), ("free_bytes", usage.FreeBytes), ("total_bytes", usage.TotalBytes));
 }
 
 /// <summary>A host fell below the runtime minimum of free space during a session.</summary>
 public sealed class DiskSpaceCriticalError : DiskToolsException
 {
-    public DiskSpaceCriticalError(SyncHost host, string hostname, DiskUsage usage, DiskSpaceValue threshold)
+    public DiskSpaceCriticalError(SyncHost host, string hostname, FreeSpace usage, DiskSpaceValue threshold)
         : base("DiskSpaceCritical", ErrorKind.LimitsExceeded,
             $"{hostname} ({host.ToString().ToLowerInvariant()}): free space {ByteSize.Format(usage.FreeBytes)} ({usage.FreePercent.ToString("0.#", CultureInfo.InvariantCulture)}%) at {usage.Path} is below the runtime minimum {threshold} ({ByteSize.Format(threshold.ThresholdBytes(usage.TotalBytes))}).",
             hostname)

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using DiskTools.Engine.Output;
 
-namespace DiskTools.Engine.Tests.LucidAudit;
+namespace DiskTools.Engine.Tests;
 
-/// <summary>Collects what engine code reports, as a cmdlet would receive it.</summary>
-internal sealed class RecordingWriter : IOutputWriter
+/// <summary>Collects what engine code reports, as a cmdlet would receive it; says yes to every ShouldProcess.</summary>
+public sealed class RecordingWriter : IOutputWriter
 {
     public ConcurrentQueue<object> Objects { get; } = new();
 
@@ -12,15 +12,17 @@ internal sealed class RecordingWriter : IOutputWriter
 
     public ConcurrentQueue<string> Warnings { get; } = new();
 
+    public ConcurrentQueue<string> Verbose { get; } = new();
+
+    public ConcurrentQueue<ProgressInfo> Progress { get; } = new();
+
     public void WriteObject(object item) => Objects.Enqueue(item);
 
     public void WriteError(OperationError error) => Errors.Enqueue(error);
 
     public void WriteWarning(string message) => Warnings.Enqueue(message);
 
-    public void WriteVerbose(string message)
-    {
-    }
+    public void WriteVerbose(string message) => Verbose.Enqueue(message);
 
     public void WriteDebug(string message)
     {
@@ -30,9 +32,7 @@ internal sealed class RecordingWriter : IOutputWriter
     {
     }
 
-    public void WriteProgress(ProgressInfo progress)
-    {
-    }
+    public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
 
     public bool ShouldProcess(string target, string action) => true;
 }
