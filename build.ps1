@@ -93,7 +93,7 @@ function Invoke-Build {
     Reset-Directory $moduleDir
     if ([System.IO.Directory]::Exists($launcherDir)) { [System.IO.Directory]::Delete($launcherDir, $true) }
     $bin = [System.IO.Path]::Combine($moduleDir, 'bin')
-    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools', 'DiskTools.csproj')) -c $Configuration -o $bin --nologo -v q
+    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools', 'DiskTools.csproj')) -c $Configuration -o $bin --nologo -v q --use-current-runtime --self-contained false -p:PublishReadyToRun=true
     Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Loader', 'DiskTools.Loader.csproj')) -c $Configuration -o $bin --nologo -v q
     [System.IO.File]::Copy([System.IO.Path]::Combine($root, 'DiskTools.psd1'), [System.IO.Path]::Combine($moduleDir, 'DiskTools.psd1'), $true)
     $moduleSource = [System.IO.Path]::Combine($root, 'module')
@@ -101,7 +101,7 @@ function Invoke-Build {
     Copy-Files $moduleSource '*.ps1xml' $moduleDir
     Copy-Files ([System.IO.Path]::Combine($moduleSource, 'en-US')) '*' ([System.IO.Path]::Combine($moduleDir, 'en-US'))
     Invoke-Docs
-    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Host', 'DiskTools.Host.csproj')) -c $Configuration -o $launcherDir --nologo -v q
+    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Host', 'DiskTools.Host.csproj')) -c $Configuration -o $launcherDir --nologo -v q --use-current-runtime --self-contained false -p:PublishReadyToRun=true
     Write-Log "launcher: $([System.IO.Path]::Combine($launcherDir, 'disktools'))"
 }
 

@@ -23,7 +23,10 @@ task_build() {
   log "DiskTools $version -> $module_dir"
   rm -rf "$module_dir" "$launcher_dir"
   mkdir -p "$module_dir/bin" "$module_dir/en-US"
-  dotnet publish src/DiskTools/DiskTools.csproj -c "$configuration" -o "$module_dir/bin" --nologo -v q
+  # ReadyToRun for this machine's runtime: start-up and the first scan skip the JIT; the IL stays in the
+  # assemblies, so the module still loads on any other platform pwsh runs on.
+  dotnet publish src/DiskTools/DiskTools.csproj -c "$configuration" -o "$module_dir/bin" --nologo -v q \
+    --use-current-runtime --self-contained false -p:PublishReadyToRun=true
   dotnet publish src/DiskTools.Loader/DiskTools.Loader.csproj -c "$configuration" -o "$module_dir/bin" --nologo -v q
   rm -f "$module_dir"/bin/*.pdb.bak "$module_dir"/bin/*.deps.json.bak
   cp DiskTools.psd1 "$module_dir/"
