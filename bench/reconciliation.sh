@@ -4,7 +4,7 @@
 # baseline from `openssl speed -evp sha256`.
 # Targets (2 cores): 100k new, no hash ≤ 5 s; 1M unchanged ≤ 20 s; hashing ≥ 70% of openssl's per-core rate per worker.
 #   bench/reconciliation.sh            (after ./build.sh build; run as root or as a user who can run initdb)
-#   FILES_SMALL=100000 FILES_LARGE=1000000 HASH_FILE_KB=64 bench/reconciliation.sh
+#   FILES_SMALL=100000 FILES_LARGE=1000000 HASH_FILE_KB=64 HASH_FILES=4000 bench/reconciliation.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -13,6 +13,7 @@ launcher="$root/output/disktools/disktools"
 small=${FILES_SMALL:-100000}
 large=${FILES_LARGE:-1000000}
 hash_kb=${HASH_FILE_KB:-64}
+hash_files=${HASH_FILES:-4000}
 work=$(mktemp -d /tmp/disktools-bench.XXXXXX)
 pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -56,7 +57,9 @@ measure() {
   rss=$(tail -1 "$work/rss")
   local pass_ms
   pass_ms=$(psql -h 127.0.0.1 -p "$port" -U postgres -d bench -Atc "SELECT duration_ms FROM sync_operations ORDER BY id DESC LIMIT 1")
-  grep -q 'Status = completed' "$work/out" || { echo "pass did not complete:"; cat "$work/out"; exit 1; }
+  local status
+  status=$(psql -h 127.0.0.1 -p "$port" -U postgres -d bench -Atc "SELECT status FROM sync_operations ORDER BY id DESC LIMIT 1")
+  [ "$status" = completed ] || { echo "pass did not complete ($status):"; cat "$work/out"; exit 1; }
   awk -v l="$label" -v f="$files" -v ms="$pass_ms" -v t0="$t0" -v t1="$t1" -v rss="$rss" 'BEGIN {
     printf "%-34s %9d files  pass %7.2f s  %9.0f files/s  (process %6.2f s incl. start-up)  peak RSS %5.0f MiB\n",
       l, f, ms/1000, f/(ms/1000), t1-t0, rss/1024 }'
@@ -72,11 +75,11 @@ psql -h 127.0.0.1 -p "$port" -U postgres -d bench -qc "TRUNCATE file_records, sy
 measure "first pass, hashing (100 B files)" "$small" -Path "$work/small"
 
 echo "== hashing throughput (${hash_kb} KiB files, 1 worker)"
-mkdir -p "$work/hash"; make_tree "$work/hash" 4000 $((hash_kb * 1024))
+mkdir -p "$work/hash"; make_tree "$work/hash" "$hash_files" $((hash_kb * 1024))
 cat "$work"/hash/*/* >/dev/null  # warm the page cache: measure hashing, not the disk
-measure "first pass, hashing, 1 worker" 4000 -Path "$work/hash" -MaxConcurrency 1
+measure "first pass, hashing, 1 worker" "$hash_files" -Path "$work/hash" -MaxConcurrency 1
 ms=$(psql -h 127.0.0.1 -p "$port" -U postgres -d bench -Atc "SELECT duration_ms FROM sync_operations ORDER BY id DESC LIMIT 1")
-awk -v ms="$ms" -v kb="$hash_kb" 'BEGIN { printf "hashing rate incl. walk and writes: %.0f MB/s per worker\n", 4000*kb*1024/1e6/(ms/1000) }'
+awk -v ms="$ms" -v kb="$hash_kb" -v n="$hash_files" 'BEGIN { printf "hashing rate incl. walk and writes: %.0f MB/s per worker\n", n*kb*1024/1e6/(ms/1000) }'
 
 echo "== 1M unchanged files"
 mkdir -p "$work/large"; make_tree "$work/large" "$large" 0
