@@ -13,22 +13,8 @@ records=${RECORDS:-1000000}
 events=${EVENTS:-1000000}
 logs=${LOGS:-50}
 work=$(mktemp -d /tmp/disktools-lucid-bench.XXXXXX)
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-run_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
-
-cleanup() {
-  run_pg "$pgbin/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/pg" "$work/fs"
-[ "$(id -u)" -eq 0 ] && chown postgres "$work" "$work/pg"
-run_pg "$pgbin/initdb -D $work/pg -A trust -U postgres" >/dev/null
-run_pg "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -o \"-p $port -k $work -c fsync=off -c synchronous_commit=off -c listen_addresses=127.0.0.1\" -w start" >/dev/null
-psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE bench" >/dev/null
-export DISKTOOLS_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Database=bench"
+. "$root/bench/postgres-env.sh"
+mkdir -p "$work/fs"
 
 echo "== generating $records inventory rows and $events events in $logs logs"
 python3 - "$work" "$records" "$events" "$logs" <<'PY'

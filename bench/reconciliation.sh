@@ -15,22 +15,7 @@ large=${FILES_LARGE:-1000000}
 hash_kb=${HASH_FILE_KB:-64}
 hash_files=${HASH_FILES:-4000}
 work=$(mktemp -d /tmp/disktools-bench.XXXXXX)
-pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-run_pg() { if [ "$(id -u)" -eq 0 ]; then su postgres -s /bin/sh -c "$*"; else sh -c "$*"; fi; }
-
-cleanup() {
-  run_pg "$pgbin/pg_ctl -D $work/pg -m immediate stop" >/dev/null 2>&1 || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir -p "$work/pg"
-[ "$(id -u)" -eq 0 ] && chown postgres "$work" "$work/pg"
-run_pg "$pgbin/initdb -D $work/pg -A trust -U postgres" >/dev/null
-run_pg "$pgbin/pg_ctl -D $work/pg -l $work/pg.log -o \"-p $port -k $work -c fsync=off -c synchronous_commit=off -c listen_addresses=127.0.0.1\" -w start" >/dev/null
-psql -h 127.0.0.1 -p "$port" -U postgres -qc "CREATE DATABASE bench" >/dev/null
-export DISKTOOLS_CONNECTION="Host=127.0.0.1;Port=$port;Username=postgres;Database=bench"
+. "$root/bench/postgres-env.sh"
 
 # make_tree DIR FILES BYTES: FILES files of BYTES bytes in directories of 1000.
 make_tree() {
