@@ -14,6 +14,8 @@ public static class DependencyInventory
         typeof(Npgsql.NpgsqlConnection),
         typeof(Renci.SshNet.SshClient),
         typeof(YamlDotNet.Serialization.Deserializer),
+        typeof(CsvHelper.CsvReader),
+        typeof(Parquet.ParquetReader),
     ];
 
     public static IReadOnlyList<DependencyInfo> Describe()
