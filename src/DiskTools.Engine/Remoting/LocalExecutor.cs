@@ -32,20 +32,7 @@ public sealed class LocalExecutor : ICommandExecutor
     {
         ArgumentNullException.ThrowIfNull(command);
         await using LocalRunningCommand process = Launch(command, collectWholeStreams: true);
-        using var deadline = new CancellationTokenSource(timeout ?? Timeout.InfiniteTimeSpan);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        try
-        {
-            int exitCode = await process.WaitForExitAsync(linked.Token).ConfigureAwait(false);
-            (string stdout, string stderr) = await process.CollectedOutputAsync().ConfigureAwait(false);
-            return new CommandResult(exitCode, stdout, stderr);
-        }
-        catch (OperationCanceledException)
-        {
-            await process.TerminateAsync(TimeSpan.FromSeconds(2), CancellationToken.None).ConfigureAwait(false);
-            cancellationToken.ThrowIfCancellationRequested();
-            throw ExecutorErrors.TimedOut(command, timeout!.Value, Target);
-        }
+        return await CommandCompletion.AwaitResultAsync(process, process.CollectedOutputAsync, timeout, Target, cancellationToken).ConfigureAwait(false);
     }
 
     public Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken)
