@@ -21,6 +21,12 @@ public interface ICommandExecutor : IAsyncDisposable
     /// <returns>The exit code and output; a non-zero exit is not an exception.</returns>
     Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Runs a short command whose output does not matter — a signal, a clean-up — as promptly as the host
+    /// allows (over SSH, without starting a login shell for it) and returns its exit status.
+    /// </summary>
+    Task<int> RunUrgentAsync(CommandLine command, CancellationToken cancellationToken);
+
     /// <summary>Starts a long-running command whose output is read line by line as it comes.</summary>
     Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken);
 

@@ -28,6 +28,10 @@ public sealed class LocalExecutor : ICommandExecutor
 
     public bool IsRemote => false;
 
+    /// <summary>Here a process starts at once anyway: the same as <see cref="RunAsync"/>, output dropped.</summary>
+    public async Task<int> RunUrgentAsync(CommandLine command, CancellationToken cancellationToken)
+        => (await RunAsync(command, timeout: null, cancellationToken).ConfigureAwait(false)).ExitCode;
+
     public async Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);

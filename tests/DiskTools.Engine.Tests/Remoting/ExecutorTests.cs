@@ -130,6 +130,53 @@ public sealed class ExecutorTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task UrgentCommandsGetTheirArgumentsIntactAndReturnTheExitStatus(string kind)
+    {
+        string dir = Directory.CreateTempSubdirectory("disktools-urgent").FullName;
+        try
+        {
+            string[] hostile = ["a b", "it's", "\"q\"", "line\nbreak", "$(false)", "\\0101", "ünï ✓", ""];
+            string written = Path.Combine(dir, "args");
+            await using ICommandExecutor executor = await ExecutorFactory.CreateAsync(kind);
+            int status = await executor.RunUrgentAsync(
+                CommandLine.ShellScript("f=$1; shift; printf '%s\\0' \"$@\" > \"$f\"; exit 3", [written, .. hostile]), CancellationToken.None);
+            Assert.Equal(3, status);
+            Assert.Equal(hostile, (await File.ReadAllTextAsync(written)).Split('\0')[..^1]);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task UrgentCommandsOverSshRunInTheControlShellAndStillRunWithoutIt()
+    {
+        string dir = Directory.CreateTempSubdirectory("disktools-urgent").FullName;
+        try
+        {
+            await using ICommandExecutor executor = await ExecutorFactory.CreateAsync(ExecutorFactory.Ssh);
+            string parent = Path.Combine(dir, "parent");
+            // The command's parent is a subshell of the control shell: it carries the control shell's command
+            // line, and its own parent is the control shell.
+            Assert.Equal(0, await executor.RunUrgentAsync(
+                CommandLine.ShellScript("tr '\\0' ' ' < /proc/$PPID/cmdline > \"$1\"; ps -o ppid= -p $PPID > \"$1.pid\"", parent), CancellationToken.None));
+            Assert.Contains("while read -r id cmd", await File.ReadAllTextAsync(parent), StringComparison.Ordinal);
+
+            // Without it (the shell was killed on the host) the command takes a channel of its own.
+            ProcessRunner.Run("kill", ["-KILL", (await File.ReadAllTextAsync(parent + ".pid")).Trim()]);
+            string again = Path.Combine(dir, "again");
+            Assert.Equal(5, await executor.RunUrgentAsync(CommandLine.ShellScript("echo ran > \"$1\"; exit 5", again), CancellationToken.None));
+            Assert.Equal("ran\n", await File.ReadAllTextAsync(again));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task LocalEnvironmentDecidesWhichProgramsExist()
     {

@@ -39,15 +39,22 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
             Assert.NotEmpty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
 
             var watch = Stopwatch.StartNew();
+            DateTimeOffset stopping = DateTimeOffset.UtcNow;
             shell.Stop();
             watch.Stop();
-            output.WriteLine($"PowerShell.Stop() returned after {watch.Elapsed.TotalMilliseconds:0} ms");
+            output.WriteLine($"PowerShell.Stop() called at {stopping:HH:mm:ss.ffffff} returned after {watch.Elapsed.TotalMilliseconds:0} ms");
             Assert.True(pending.IsCompleted);
-            // The target is 2 s; the bound leaves room for a loaded shared CI machine.
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(6), $"Stop took {watch.Elapsed}");
+            // Ctrl+C must end the session through Cleanup within 2 s (about 0.7 s on an idle machine).
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"Stop took {watch.Elapsed}");
             Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
             // The target's rsync server was signalled and lost its connection; give it a moment to be reaped.
             WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count == 0, TimeSpan.FromSeconds(10));
+
+            // The cleanup timeline, for when the bound is missed.
+            foreach (string line in File.ReadLines(log).SkipWhile(l => !l.Contains("Interrupted", StringComparison.Ordinal)))
+            {
+                output.WriteLine(line.Length > 240 ? line[..240] : line);
+            }
 
             string id = SessionIdOf(log);
             PSObject session = Assert.Single(env.Session.Invoke("Get-SyncSession -SessionId $args[0]", id).Output);

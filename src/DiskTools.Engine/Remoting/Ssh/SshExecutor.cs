@@ -25,6 +25,7 @@ public sealed class SshExecutor : ICommandExecutor
     private readonly CancellationTokenSource lifetime = new();
     private SshClient? client;
     private SftpClient? sftp;
+    private Task<SshControlShell>? control;
     private string? hostName;
     private Task? probe;
     private int disposed;
@@ -167,6 +168,11 @@ public sealed class SshExecutor : ICommandExecutor
             await command.DisposeAsync().ConfigureAwait(false);
         }
 
+        if (control is { IsCompletedSuccessfully: true } started)
+        {
+            await started.Result.DisposeAsync().ConfigureAwait(false);
+        }
+
         sftp?.Dispose();
         client?.Dispose();
         connectGate.Dispose();
@@ -188,10 +194,62 @@ public sealed class SshExecutor : ICommandExecutor
             "kill -s KILL -- \"-$1\" 2>/dev/null\n" +
             "exit 0";
         int tenths = (int)Math.Ceiling(gracePeriod.TotalMilliseconds / 100);
+        await RunUrgentAsync(CommandLine.ShellScript(script,
+            processGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture), tenths.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a short command whose output does not matter through the control shell, which is already running
+    /// on the host, so it starts at once; through a new channel when that shell is not there (never started,
+    /// or its channel closed).
+    /// </summary>
+    public async Task<int> RunUrgentAsync(CommandLine command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        if (await ControlShellAsync(cancellationToken).ConfigureAwait(false) is { } shell)
+        {
+            try
+            {
+                return await shell.RunAsync(command, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+            {
+                // The shell went away under the request; a channel of its own may still get through.
+            }
+        }
+
         SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        using SshCommand kill = connected.CreateCommand(
-            ShellQuote.Join(["sh", "-c", script, "sh", processGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture), tenths.ToString(System.Globalization.CultureInfo.InvariantCulture)]));
-        await kill.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        using SshCommand direct = connected.CreateCommand(SshRunningCommand.RemoteCommandText(command));
+        await direct.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return direct.ExitStatus ?? -1;
+    }
+
+    private void StartControlShell(SshClient connected)
+    {
+        Task<SshControlShell>? previous = Interlocked.Exchange(ref control, SshControlShell.StartAsync(connected, lifetime.Token));
+        if (previous is not null)
+        {
+            _ = previous.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        }
+    }
+
+    private async Task<SshControlShell?> ControlShellAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref control) is not { } starting)
+        {
+            return null;
+        }
+
+        try
+        {
+            // Still starting means it was asked for before this request: waiting for it is never slower than a new channel.
+            SshControlShell shell = await starting.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return shell.IsAlive ? shell : null;
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
     }
 
     /// <summary>
@@ -305,6 +363,7 @@ public sealed class SshExecutor : ICommandExecutor
         };
         client = fresh;
         await ConnectClientAsync(fresh, cancellationToken).ConfigureAwait(false);
+        StartControlShell(fresh);
         TimeSpan roundTrip = await MeasureAsync(fresh, cancellationToken).ConfigureAwait(false);
         Raise(new ConnectionEvent(ConnectionState.Connected, Target, roundTrip));
     }

@@ -254,7 +254,7 @@ public sealed class FolderSyncJob : SyncJob
         try
         {
             using var deadline = new CancellationTokenSource(timeout);
-            await context.Target.RunAsync(CommandLine.ShellScript(script, files), timeout, deadline.Token).ConfigureAwait(false);
+            await context.Target.RunUrgentAsync(CommandLine.ShellScript(script, files), deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or DiskToolsException or ObjectDisposedException or InvalidOperationException or Renci.SshNet.Common.SshException)
         {
