@@ -18,6 +18,10 @@ internal static class AuditApplier
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
+        // A round can hold a million events: with the default 4 MB the aggregate and the joins below spill to
+        // disk in many batches; this transaction's hash tables fit in memory instead (it ends with the transaction).
+        await ExecuteAsync(connection, "SET LOCAL work_mem = '256MB'", cancellationToken).ConfigureAwait(false);
+
         // The cursors as they are now, locked: the pending set and the final cursor move use the same bounds.
         await ExecuteAsync(connection, """
             SELECT 1 FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id FOR UPDATE
@@ -28,10 +32,11 @@ internal static class AuditApplier
             FROM lucid_audit_cursor
             WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id
             """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+        // Only what the updates read: paths and user names stay in staging and are joined back by key for the
+        // few events that need them (moves, directory deletes, unmatched, warming), which keeps this table narrow.
         await ExecuteAsync(connection, """
             CREATE TEMP TABLE lucid_pending ON COMMIT DROP AS
-            SELECT s.cursor_id, s.line_number, s.event_utc, s.action, s.entry_path, s.entry_digest, s.target_path, s.user_name,
-                   r.id AS record_id, false AS handled
+            SELECT s.cursor_id, s.line_number, s.event_utc, s.action, r.id AS record_id, false AS handled
             FROM lucid_apply_cursors c
             JOIN staging_lucid_audit s ON s.cursor_id = c.id AND s.line_number > c.last_event_id AND s.line_number <= c.staged_line
             LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id AND r.path_digest = s.entry_digest
@@ -43,7 +48,10 @@ internal static class AuditApplier
         {
             await ApplyMovesAsync(connection, volumeId, cancellationToken).ConfigureAwait(false);
             await ExecuteAsync(connection, """
-                WITH d AS (SELECT DISTINCT entry_path FROM lucid_pending WHERE action = 6),
+                WITH d AS (
+                    SELECT DISTINCT s.entry_path FROM lucid_pending p
+                    JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+                    WHERE p.action = 6),
                 hit AS (
                     SELECT DISTINCT d.entry_path FROM d
                     JOIN file_records r ON r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/')),
@@ -51,7 +59,9 @@ internal static class AuditApplier
                     UPDATE file_records r SET tier_state = 'deleted', updated_utc = now()
                     FROM d
                     WHERE r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/') AND r.tier_state <> 'deleted')
-                UPDATE lucid_pending p SET handled = true FROM hit WHERE p.action = 6 AND p.entry_path = hit.entry_path
+                UPDATE lucid_pending p SET handled = true
+                FROM staging_lucid_audit s, hit
+                WHERE p.action = 6 AND s.cursor_id = p.cursor_id AND s.line_number = p.line_number AND s.entry_path = hit.entry_path
                 """, cancellationToken, volumeId).ConfigureAwait(false);
         }
 
@@ -94,14 +104,18 @@ internal static class AuditApplier
 
             await ExecuteAsync(connection, """
                 INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
-                SELECT cursor_id, line_number, $1, $2, event_utc, action, entry_path, target_path, user_name
-                FROM lucid_pending WHERE record_id IS NULL AND NOT handled
+                SELECT p.cursor_id, p.line_number, $1, $2, p.event_utc, p.action, s.entry_path, s.target_path, s.user_name
+                FROM lucid_pending p
+                JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+                WHERE p.record_id IS NULL AND NOT p.handled
                 ON CONFLICT (cursor_id, line_number) DO NOTHING
                 """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
             await using var command = new NpgsqlCommand("""
                 SELECT count(*) FILTER (WHERE record_id IS NOT NULL OR handled),
                        count(*) FILTER (WHERE record_id IS NULL AND NOT handled),
-                       min(entry_path) FILTER (WHERE record_id IS NULL AND NOT handled)
+                       (SELECT min(s.entry_path) FROM lucid_pending u
+                        JOIN staging_lucid_audit s ON s.cursor_id = u.cursor_id AND s.line_number = u.line_number
+                        WHERE u.record_id IS NULL AND NOT u.handled)
                 FROM lucid_pending
                 """, connection, transaction) { CommandTimeout = 0 };
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -136,7 +150,11 @@ internal static class AuditApplier
     {
         var moves = new List<(long Cursor, long Line, string From, string To)>();
         await using (var command = new NpgsqlCommand(
-            "SELECT cursor_id, line_number, entry_path, target_path FROM lucid_pending WHERE action = 7 ORDER BY event_utc, cursor_id, line_number", connection) { CommandTimeout = 0 })
+            """
+            SELECT p.cursor_id, p.line_number, s.entry_path, s.target_path
+            FROM lucid_pending p JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+            WHERE p.action = 7 ORDER BY p.event_utc, p.cursor_id, p.line_number
+            """, connection) { CommandTimeout = 0 })
         await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -171,9 +189,10 @@ internal static class AuditApplier
             """, cancellationToken, movedCursors.ToArray(), movedLines.ToArray()).ConfigureAwait(false);
         await ExecuteAsync(connection, """
             UPDATE lucid_pending p SET record_id = r.id
-            FROM file_records r
-            WHERE p.record_id IS NULL AND p.action NOT IN (6, 7) AND r.repository_id = $1
-              AND r.path_digest = p.entry_digest
+            FROM staging_lucid_audit s, file_records r
+            WHERE p.record_id IS NULL AND p.action NOT IN (6, 7)
+              AND s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+              AND r.repository_id = $1 AND r.path_digest = s.entry_digest
             """, cancellationToken, volumeId).ConfigureAwait(false);
     }
 
@@ -182,9 +201,10 @@ internal static class AuditApplier
         await using var command = new NpgsqlCommand("""
             SELECT r.file_path, r.tier_state::text, count(*), min(p.event_utc), max(p.event_utc),
                    array_agg(DISTINCT a.name ORDER BY a.name),
-                   coalesce(array_agg(DISTINCT p.user_name ORDER BY p.user_name) FILTER (WHERE p.user_name IS NOT NULL), '{}')
+                   coalesce(array_agg(DISTINCT s.user_name ORDER BY s.user_name) FILTER (WHERE s.user_name IS NOT NULL), '{}')
             FROM lucid_pending p
             JOIN file_records r ON r.id = p.record_id
+            JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
             JOIN lucid_audit_actions a ON a.action = p.action
             WHERE p.action IN (1, 2, 13) AND r.tier_state IN ('planned', 'stubbed')
             GROUP BY r.id, r.file_path, r.tier_state

@@ -306,6 +306,17 @@ public sealed class AuditIngestor
 
     private async Task RemoveOldStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        // The oldest staging row comes from the staged_utc index in one probe; only when it is old enough does
+        // the delete (which may read much of the table) run, so an idle pass stays cheap.
+        await using (var oldest = new NpgsqlCommand("SELECT coalesce(min(staged_utc) < now() - $1::interval, false) FROM staging_lucid_audit", connection))
+        {
+            oldest.Parameters.Add(new NpgsqlParameter { Value = options.StagingRetention });
+            if (!(bool)(await oldest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+            {
+                return;
+            }
+        }
+
         await using var command = new NpgsqlCommand("""
             DELETE FROM staging_lucid_audit s
             WHERE s.staged_utc < now() - $3::interval
