@@ -19,6 +19,7 @@ public sealed class DatabaseFailureTests
         tree.Write("kept/old.txt", "recorded before");
         var writer = new RecordingWriter();
         InventoryDatabase db = Inventory.Open(cs);
+        await Task.Delay(50); // older than the 10 ms racy-timestamp window, so the file is recorded, not deferred
         await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
         File.Delete(tree["kept/old.txt"]); // an orphan the failed pass must NOT delete
         for (int i = 0; i < 40; i++)

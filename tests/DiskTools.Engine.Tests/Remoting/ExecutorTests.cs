@@ -165,8 +165,10 @@ public sealed class ExecutorTests
                 CommandLine.ShellScript("tr '\\0' ' ' < /proc/$PPID/cmdline > \"$1\"; ps -o ppid= -p $PPID > \"$1.pid\"", parent), CancellationToken.None));
             Assert.Contains("while read -r id cmd", await File.ReadAllTextAsync(parent), StringComparison.Ordinal);
 
-            // Without it (the shell was killed on the host) the command takes a channel of its own.
+            // Without it (the shell was killed on the host) the command takes a channel of its own. The pause lets
+            // the channel's end reach the client, as it has long before anyone sends the next request.
             ProcessRunner.Run("kill", ["-KILL", (await File.ReadAllTextAsync(parent + ".pid")).Trim()]);
+            await Task.Delay(500);
             string again = Path.Combine(dir, "again");
             Assert.Equal(5, await executor.RunUrgentAsync(CommandLine.ShellScript("echo ran > \"$1\"; exit 5", again), CancellationToken.None));
             Assert.Equal("ran\n", await File.ReadAllTextAsync(again));

@@ -91,6 +91,14 @@ internal sealed class SshControlShell : IAsyncDisposable
             await writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
+                // Checked again at the last moment: data sent on a channel the server has already closed and
+                // freed makes OpenSSH drop the whole connection, so once the shell's output has ended nothing
+                // more is written to it.
+                if (Volatile.Read(ref closed) != 0 || execution.IsCompleted)
+                {
+                    throw new IOException("The control shell on the host ended.");
+                }
+
                 await input.WriteAsync(request, cancellationToken).ConfigureAwait(false);
                 await input.FlushAsync(cancellationToken).ConfigureAwait(false);
             }

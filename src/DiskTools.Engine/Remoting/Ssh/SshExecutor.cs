@@ -218,10 +218,9 @@ public sealed class SshExecutor : ICommandExecutor
             }
         }
 
-        SshClient connected = await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
-        using SshCommand direct = connected.CreateCommand(SshRunningCommand.RemoteCommandText(command));
-        await direct.ExecuteAsync(cancellationToken).ConfigureAwait(false);
-        return direct.ExitStatus ?? -1;
+        // A channel of its own, with the reconnect-and-retry every command gets.
+        await using SshRunningCommand direct = await LaunchAsync(command, collectWholeStreams: true, cancellationToken).ConfigureAwait(false);
+        return await direct.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void StartControlShell(SshClient connected)
