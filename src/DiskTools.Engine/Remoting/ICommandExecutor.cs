@@ -23,7 +23,9 @@ public interface ICommandExecutor : IAsyncDisposable
 
     /// <summary>
     /// Runs a short command whose output does not matter — a signal, a clean-up — as promptly as the host
-    /// allows (over SSH, without starting a login shell for it) and returns its exit status.
+    /// allows (over SSH, without starting a login shell for it) and returns its exit status. Only for
+    /// commands that may safely run twice: one whose answer is lost with the shell is run again on a
+    /// channel of its own.
     /// </summary>
     Task<int> RunUrgentAsync(CommandLine command, CancellationToken cancellationToken);
 
