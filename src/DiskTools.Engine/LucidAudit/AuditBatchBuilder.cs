@@ -40,7 +40,7 @@ public sealed class AuditBatchBuilder
     public void Add(ReadOnlySpan<byte> line, long lineNumber)
     {
         EventsRead++;
-        if (!AuditEventParser.TryParse(line, out AuditEvent e, out string? error))
+        if (!AuditEventParser.TryParseStaged(line, lineNumber, out StagedAuditEvent e, out string? error))
         {
             MalformedLines.Add(new MalformedAuditLine(auditFile, lineNumber, error ?? "not understood"));
             return;
@@ -59,6 +59,6 @@ public sealed class AuditBatchBuilder
             return;
         }
 
-        Staged.Add(new StagedAuditEvent(lineNumber, e.TimestampMicros, e.Action, e.EntryPath, e.TargetPath, e.UserName));
+        Staged.Add(e);
     }
 }

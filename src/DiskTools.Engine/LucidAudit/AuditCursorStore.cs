@@ -90,23 +90,33 @@ internal static class AuditCursorStore
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (events.Count > 0)
         {
-            await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
+            await using (NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
                 "COPY staging_lucid_audit (cursor_id, line_number, event_utc, action, entry_path, entry_digest, target_path, user_name) FROM STDIN (FORMAT BINARY)",
-                cancellationToken).ConfigureAwait(false);
-            foreach (StagedAuditEvent e in events)
+                cancellationToken).ConfigureAwait(false))
             {
-                await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(from.Id, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(DateTime.UnixEpoch.AddTicks(e.TimestampMicros * 10), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync((short)e.Action, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(e.EntryPath, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                await importer.WriteAsync(PathDigest(e.EntryPath), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(importer, e.TargetPath, cancellationToken).ConfigureAwait(false);
-                await WriteNullableAsync(importer, e.UserName, cancellationToken).ConfigureAwait(false);
+                foreach (StagedAuditEvent e in events)
+                {
+                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(from.Id, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(e.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(DateTime.UnixEpoch.AddTicks(e.TimestampMicros * 10), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync((short)e.Action, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(e.EntryPath, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
+                    await importer.WriteAsync(PathDigest(e.EntryPath), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
+                    await WriteNullableAsync(importer, e.TargetPath, cancellationToken).ConfigureAwait(false);
+                    await WriteNullableAsync(importer, e.UserName, cancellationToken).ConfigureAwait(false);
+                }
+
+                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            // The chunk's age, for retention (rows carry no timestamp of their own).
+            await using var chunk = new NpgsqlCommand(
+                "INSERT INTO lucid_audit_staged_chunks (cursor_id, first_line, last_line) VALUES ($1, $2, $3)", connection, transaction);
+            chunk.Parameters.Add(new NpgsqlParameter { Value = from.Id });
+            chunk.Parameters.Add(new NpgsqlParameter { Value = from.Staged.LineCount + 1 });
+            chunk.Parameters.Add(new NpgsqlParameter { Value = to.LineCount });
+            await chunk.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await using (var command = new NpgsqlCommand("""

@@ -306,22 +306,18 @@ public sealed class AuditIngestor
 
     private async Task RemoveOldStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // The oldest staging row comes from the staged_utc index in one probe; only when it is old enough does
-        // the delete (which may read much of the table) run, so an idle pass stays cheap.
-        await using (var oldest = new NpgsqlCommand("SELECT coalesce(min(staged_utc) < now() - $1::interval, false) FROM staging_lucid_audit", connection))
-        {
-            oldest.Parameters.Add(new NpgsqlParameter { Value = options.StagingRetention });
-            if (!(bool)(await oldest.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-            {
-                return;
-            }
-        }
-
+        // Retention works on staged chunks (one row per staging transaction), so a pass with nothing old
+        // reads a small table and deletes nothing; an old, applied chunk's rows go by primary-key range.
         await using var command = new NpgsqlCommand("""
+            WITH old AS (
+                DELETE FROM lucid_audit_staged_chunks k
+                USING lucid_audit_cursor c
+                WHERE c.id = k.cursor_id AND c.tenant_id = $1 AND c.volume_id = $2
+                  AND k.staged_utc < now() - $3::interval AND k.last_line <= c.last_event_id
+                RETURNING k.cursor_id, k.first_line, k.last_line)
             DELETE FROM staging_lucid_audit s
-            WHERE s.staged_utc < now() - $3::interval
-              AND EXISTS (SELECT 1 FROM lucid_audit_cursor c
-                          WHERE c.id = s.cursor_id AND c.tenant_id = $1 AND c.volume_id = $2 AND s.line_number <= c.last_event_id)
+            USING old
+            WHERE s.cursor_id = old.cursor_id AND s.line_number BETWEEN old.first_line AND old.last_line
             """, connection) { CommandTimeout = 0 };
         command.Parameters.Add(new NpgsqlParameter { Value = options.Tenant });
         command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });

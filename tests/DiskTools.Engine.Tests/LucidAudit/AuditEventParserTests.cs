@@ -112,4 +112,47 @@ public sealed class AuditEventParserTests
         Assert.True(ok, error);
         Assert.Equal("Café/\"q\" ü.txt", e.EntryPath);
     }
+
+    public static TheoryData<string, string> UndecodableStrings => new()
+    {
+        // Raw bytes that are not UTF-8, and an escape that is half a surrogate pair, in a field staging keeps
+        // and in one it only checks: either way the line is malformed, never an exception that stops the log.
+        { "user", "'user.name' is not valid UTF-8" },
+        { "host", "'device.hostName' is not valid UTF-8" },
+        { "path", "'operation.entryPath' is not valid UTF-8" },
+    };
+
+    [Theory]
+    [MemberData(nameof(UndecodableStrings))]
+    public void Strings_that_are_not_text_make_the_line_malformed(string field, string reason)
+    {
+        foreach (byte[] bad in new[] { new byte[] { 0xFF, 0xFE }, "\\ud800"u8.ToArray() })
+        {
+            byte[] line = LineWith(field, bad);
+            Assert.False(AuditEventParser.TryParse(line, out _, out string? error));
+            Assert.Contains(reason, error, StringComparison.Ordinal);
+            Assert.False(AuditEventParser.TryParseStaged(line, 1, out _, out string? stagedError));
+            Assert.Equal(error, stagedError);
+        }
+    }
+
+    [Fact]
+    public void The_staged_form_keeps_what_staging_needs()
+    {
+        byte[] line = Encoding.UTF8.GetBytes(AuditTrailWriter.Event(AuditAction.Move, "/Projects/a.mov", When, "/Archive/a.mov", user: "bob", node: "7"));
+        Assert.True(AuditEventParser.TryParseStaged(line, 42, out StagedAuditEvent staged, out string? error), error);
+        Assert.True(AuditEventParser.TryParse(line, out AuditEvent full, out _));
+        Assert.Equal(new StagedAuditEvent(42, full.TimestampMicros, AuditAction.Move, "Projects/a.mov", "Archive/a.mov", "bob"), staged);
+    }
+
+    private static byte[] LineWith(string field, byte[] value)
+    {
+        byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+        byte[] user = field == "user" ? value : Utf8("u");
+        byte[] host = field == "host" ? value : Utf8("h");
+        byte[] path = field == "path" ? [(byte)'/', .. value] : Utf8("/a");
+        return [.. Utf8("{\"timestamp\":1764426665000000,\"user\":{\"name\":\""), .. user,
+            .. Utf8("\"},\"device\":{\"hostName\":\""), .. host,
+            .. Utf8("\"},\"operation\":{\"action\":\"FileRead\",\"entryPath\":\""), .. path, .. Utf8("\"}}")];
+    }
 }
