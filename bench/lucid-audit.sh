@@ -44,7 +44,7 @@ PY
 
 echo "== baseline import"
 "$launcher" -Command "\$r = Import-FileInventory -Path '$work/inventory.csv' -Root '$work/fs'; 'imported {0:N0} rows in {1:N2} s ({2:N0} rows/s)' -f \$r.Inserted, \$r.Duration.TotalSeconds, (\$r.Inserted / \$r.Duration.TotalSeconds)"
-psql -h 127.0.0.1 -p "$port" -U postgres -d bench -qc "VACUUM ANALYZE file_records" >/dev/null
+psql -h 127.0.0.1 -p "$port" -U postgres -d bench -qc "VACUUM ANALYZE file_records" -c "CHECKPOINT" >/dev/null
 
 echo "== ingest"
 t0=$(date +%s.%N)

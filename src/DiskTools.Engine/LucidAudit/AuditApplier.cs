@@ -20,6 +20,55 @@ internal static class AuditApplier
     /// </summary>
     internal const long HashJoinThreshold = 100_000;
 
+    /// <summary>Applies accesses, creates and deletes: the general case.</summary>
+    private const string UpdateWithLifecycleSql = """
+        WITH agg AS (
+            SELECT record_id,
+                   max(event_utc) FILTER (WHERE action IN (1, 2)) AS last_access,
+                   count(*) FILTER (WHERE action IN (1, 2)) AS accesses,
+                   max(event_utc) FILTER (WHERE action = 4) AS last_delete,
+                   max(event_utc) FILTER (WHERE action IN (2, 3)) AS last_recreate
+            FROM lucid_pending
+            WHERE record_id IS NOT NULL AND action IN (1, 2, 3, 4)
+            GROUP BY record_id)
+        UPDATE file_records r SET
+            last_accessed = GREATEST(r.last_accessed, a.last_access),
+            last_accessed_source = CASE WHEN a.last_access > r.last_accessed OR (r.last_accessed IS NULL AND a.last_access IS NOT NULL)
+                                        THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
+            last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
+            access_count = r.access_count + a.accesses,
+            tier_state = CASE
+                WHEN a.last_delete IS NOT NULL AND (a.last_recreate IS NULL OR a.last_delete >= a.last_recreate) THEN 'deleted'::file_tier_state
+                WHEN r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL THEN 'none'::file_tier_state
+                ELSE r.tier_state END,
+            updated_utc = now()
+        FROM agg a
+        WHERE r.id = a.record_id
+          AND (a.accesses > 0 OR a.last_delete IS NOT NULL OR (r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL))
+        """;
+
+    /// <summary>
+    /// Applies accesses only (FileRead, FileWritten), for rounds without creates or deletes. A write to a
+    /// record marked deleted brings it back, as in the general case.
+    /// </summary>
+    private const string UpdateAccessesSql = """
+        WITH agg AS (
+            SELECT record_id, max(event_utc) AS last_access, count(*) AS accesses, bool_or(action = 2) AS written
+            FROM lucid_pending
+            WHERE record_id IS NOT NULL AND action IN (1, 2)
+            GROUP BY record_id)
+        UPDATE file_records r SET
+            last_accessed = GREATEST(r.last_accessed, a.last_access),
+            last_accessed_source = CASE WHEN a.last_access > r.last_accessed OR r.last_accessed IS NULL
+                                        THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
+            last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
+            access_count = r.access_count + a.accesses,
+            tier_state = CASE WHEN r.tier_state = 'deleted' AND a.written THEN 'none'::file_tier_state ELSE r.tier_state END,
+            updated_utc = now()
+        FROM agg a
+        WHERE r.id = a.record_id
+        """;
+
     public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
@@ -68,11 +117,17 @@ internal static class AuditApplier
         }
 
         await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
-        long pendingCount = (long)(await ScalarAsync(connection, "SELECT count(*) FROM lucid_pending", cancellationToken).ConfigureAwait(false))!;
-
-        if (pendingCount > 0)
+        // What kinds of events are pending: each step below that has nothing to do is skipped, since even an
+        // empty step scans the whole pending set.
+        Dictionary<short, long> byAction = await CountByActionAsync(connection, cancellationToken).ConfigureAwait(false);
+        long pendingCount = byAction.Values.Sum();
+        if (byAction.ContainsKey((short)AuditAction.Move))
         {
             await ApplyMovesAsync(connection, volumeId, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (byAction.ContainsKey((short)AuditAction.DirectoryDelete))
+        {
             await ExecuteAsync(connection, """
                 WITH d AS (
                     SELECT DISTINCT s.entry_path FROM lucid_pending p
@@ -91,7 +146,7 @@ internal static class AuditApplier
                 """, cancellationToken, volumeId).ConfigureAwait(false);
         }
 
-        IReadOnlyList<WarmingEvent> warming = pendingCount > 0
+        IReadOnlyList<WarmingEvent> warming = pendingCount > 0 && await HasWarmableRecordsAsync(connection, volumeId, cancellationToken).ConfigureAwait(false)
             ? await ReadWarmingAsync(connection, tenant, root, cancellationToken).ConfigureAwait(false)
             : [];
 
@@ -101,54 +156,34 @@ internal static class AuditApplier
         {
             // Accesses raise last_accessed (never lower it) and add to the trend; a delete marks the record
             // deleted unless the file was created or written again after it. Records with nothing to change
-            // are not written.
-            await ExecuteAsync(connection, """
-                WITH agg AS (
-                    SELECT record_id,
-                           max(event_utc) FILTER (WHERE action IN (1, 2)) AS last_access,
-                           count(*) FILTER (WHERE action IN (1, 2)) AS accesses,
-                           max(event_utc) FILTER (WHERE action = 4) AS last_delete,
-                           max(event_utc) FILTER (WHERE action IN (2, 3)) AS last_recreate
-                    FROM lucid_pending
-                    WHERE record_id IS NOT NULL AND action IN (1, 2, 3, 4)
-                    GROUP BY record_id)
-                UPDATE file_records r SET
-                    last_accessed = GREATEST(r.last_accessed, a.last_access),
-                    last_accessed_source = CASE WHEN a.last_access > r.last_accessed OR (r.last_accessed IS NULL AND a.last_access IS NOT NULL)
-                                                THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
-                    last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
-                    access_count = r.access_count + a.accesses,
-                    tier_state = CASE
-                        WHEN a.last_delete IS NOT NULL AND (a.last_recreate IS NULL OR a.last_delete >= a.last_recreate) THEN 'deleted'::file_tier_state
-                        WHEN r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL THEN 'none'::file_tier_state
-                        ELSE r.tier_state END,
-                    updated_utc = now()
-                FROM agg a
-                WHERE r.id = a.record_id
-                  AND (a.accesses > 0 OR a.last_delete IS NOT NULL OR (r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL))
-                """, cancellationToken).ConfigureAwait(false);
+            // are not written. Without creates or deletes pending, the narrower statement does the same with
+            // half the aggregates, which is a good part of its cost for a large round.
+            bool lifecycle = byAction.ContainsKey((short)AuditAction.FileCreate) || byAction.ContainsKey((short)AuditAction.FileDelete);
+            await ExecuteAsync(connection, lifecycle ? UpdateWithLifecycleSql : UpdateAccessesSql, cancellationToken).ConfigureAwait(false);
 
-            await ExecuteAsync(connection, """
-                INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
-                SELECT p.cursor_id, p.line_number, $1, $2, p.event_utc, p.action, s.entry_path, s.target_path, s.user_name
-                FROM lucid_pending p
-                JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
-                WHERE p.record_id IS NULL AND NOT p.handled
-                ON CONFLICT (cursor_id, line_number) DO NOTHING
-                """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+            // Queue the unmatched events and count them in one scan of the pending set; the rest were applied.
             await using var command = new NpgsqlCommand("""
-                SELECT count(*) FILTER (WHERE record_id IS NOT NULL OR handled),
-                       count(*) FILTER (WHERE record_id IS NULL AND NOT handled),
-                       (SELECT min(s.entry_path) FROM lucid_pending u
-                        JOIN staging_lucid_audit s ON s.cursor_id = u.cursor_id AND s.line_number = u.line_number
-                        WHERE u.record_id IS NULL AND NOT u.handled)
-                FROM lucid_pending
-                """, connection, transaction) { CommandTimeout = 0 };
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            applied = reader.GetInt64(0);
-            unmatched = reader.GetInt64(1);
-            sample = reader.IsDBNull(2) ? null : reader.GetString(2);
+                WITH u AS MATERIALIZED (
+                    SELECT p.cursor_id, p.line_number, p.event_utc, p.action, s.entry_path, s.target_path, s.user_name
+                    FROM lucid_pending p
+                    JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+                    WHERE p.record_id IS NULL AND NOT p.handled),
+                queued AS (
+                    INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
+                    SELECT cursor_id, line_number, $1, $2, event_utc, action, entry_path, target_path, user_name FROM u
+                    ON CONFLICT (cursor_id, line_number) DO NOTHING)
+                SELECT count(*), min(entry_path) FROM u
+                """, connection) { CommandTimeout = 0 };
+            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+            command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+            await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                unmatched = reader.GetInt64(0);
+                sample = reader.IsDBNull(1) ? null : reader.GetString(1);
+            }
+
+            applied = pendingCount - unmatched;
         }
 
         await ExecuteAsync(connection, """
@@ -221,6 +256,25 @@ internal static class AuditApplier
               AND r.repository_id = $1 AND r.path_digest = s.entry_digest
             """, cancellationToken, volumeId).ConfigureAwait(false);
     }
+
+    private static async Task<Dictionary<short, long>> CountByActionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<short, long>();
+        await using var command = new NpgsqlCommand("SELECT action, count(*) FROM lucid_pending GROUP BY action", connection) { CommandTimeout = 0 };
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            counts[reader.GetInt16(0)] = reader.GetInt64(1);
+        }
+
+        return counts;
+    }
+
+    /// <summary>Whether the volume has any planned or stubbed record at all (one probe of the tier-state index).</summary>
+    private static async Task<bool> HasWarmableRecordsAsync(NpgsqlConnection connection, Guid volumeId, CancellationToken cancellationToken)
+        => (bool)(await ScalarAsync(connection, """
+            SELECT EXISTS (SELECT 1 FROM file_records WHERE repository_id = $1 AND tier_state IN ('planned', 'stubbed'))
+            """, cancellationToken, volumeId).ConfigureAwait(false))!;
 
     private static async Task<IReadOnlyList<WarmingEvent>> ReadWarmingAsync(NpgsqlConnection connection, string tenant, string root, CancellationToken cancellationToken)
     {

@@ -269,6 +269,30 @@ public sealed class AuditIngestTests
     }
 
     [SkippableFact]
+    public void A_round_of_accesses_only_raises_times_counts_and_revives_written_records()
+    {
+        // No creates or deletes pending: the narrower update applies, with the same rules as the general one.
+        using var h = AuditIngestHarness.Create("r.txt", "read-gone.txt", "written-gone.txt");
+        h.Execute("UPDATE file_records SET tier_state = 'deleted' WHERE file_path LIKE '%gone.txt'");
+        h.Execute("UPDATE file_records SET last_accessed = '2030-01-01T00:00:00Z' WHERE file_path = 'r.txt'");
+        Append(h.Tree.LogPath("n1", Begin, active: false), Lines(
+            Event(AuditAction.FileRead, "/r.txt", T),
+            Event(AuditAction.FileWritten, "/r.txt", T.AddSeconds(3)),
+            Event(AuditAction.FileRead, "/read-gone.txt", T),
+            Event(AuditAction.FileWritten, "/written-gone.txt", T)));
+
+        var (result, _) = h.Pass();
+
+        Assert.Equal((4L, 0L), (result.Applied, result.Unmatched));
+        var records = h.Records();
+        // A later last_accessed is never lowered, and its source stays; the accesses still count.
+        Assert.Equal((new DateTime(2030, 1, 1, 0, 0, 0, DateTimeKind.Utc), "initial_scan", "none", 2L),
+            (records["r.txt"].LastAccessed, records["r.txt"].Source, records["r.txt"].Tier, records["r.txt"].Count));
+        Assert.Equal(("deleted", T, 1L), (records["read-gone.txt"].Tier, records["read-gone.txt"].LastAccessed, records["read-gone.txt"].Count));
+        Assert.Equal(("none", T), (records["written-gone.txt"].Tier, records["written-gone.txt"].LastAccessed));
+    }
+
+    [SkippableFact]
     public void Applied_staging_rows_older_than_the_retention_are_removed()
     {
         using var h = AuditIngestHarness.Create("a");
