@@ -1,6 +1,6 @@
 using DiskTools.Engine.Output;
 using Npgsql;
-using NpgsqlTypes;
+using System.Buffers;
 
 namespace DiskTools.Engine.LucidAudit;
 
@@ -90,24 +90,12 @@ internal static class AuditCursorStore
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (events.Count > 0)
         {
-            await using (NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
-                "COPY staging_lucid_audit (cursor_id, line_number, event_utc, action, entry_path, entry_digest, target_path, user_name) FROM STDIN (FORMAT BINARY)",
-                cancellationToken).ConfigureAwait(false))
+            // Encoded before the COPY starts, so the connection streams a ready buffer.
+            var rows = new ArrayBufferWriter<byte>(Math.Max(256, events.Count * 128));
+            StagingCopyEncoder.Encode(rows, from.Id, events);
+            await using (NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(StagingCopyEncoder.CopyCommand, cancellationToken).ConfigureAwait(false))
             {
-                foreach (StagedAuditEvent e in events)
-                {
-                    await importer.StartRowAsync(cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(from.Id, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(e.LineNumber, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(DateTime.UnixEpoch.AddTicks(e.TimestampMicros * 10), NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync((short)e.Action, NpgsqlDbType.Smallint, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(e.EntryPath, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
-                    await importer.WriteAsync(PathDigest(e.EntryPath), NpgsqlDbType.Bytea, cancellationToken).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, e.TargetPath, cancellationToken).ConfigureAwait(false);
-                    await WriteNullableAsync(importer, e.UserName, cancellationToken).ConfigureAwait(false);
-                }
-
-                await importer.CompleteAsync(cancellationToken).ConfigureAwait(false);
+                await copy.WriteAsync(rows.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
 
             // The chunk's age, for retention (rows carry no timestamp of their own).
@@ -142,25 +130,4 @@ internal static class AuditCursorStore
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
-
-    /// <summary>The inventory's path key: SHA-256 of the UTF-8 bytes, exactly as disktools_path_digest computes it.</summary>
-    public static byte[] PathDigest(string path)
-    {
-        int max = System.Text.Encoding.UTF8.GetMaxByteCount(path.Length);
-        byte[]? rented = max > 1024 ? System.Buffers.ArrayPool<byte>.Shared.Rent(max) : null;
-        Span<byte> bytes = rented ?? stackalloc byte[1024];
-        int length = System.Text.Encoding.UTF8.GetBytes(path, bytes);
-        byte[] digest = System.Security.Cryptography.SHA256.HashData(bytes[..length]);
-        if (rented is not null)
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-        }
-
-        return digest;
-    }
-
-    private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, string? value, CancellationToken cancellationToken)
-        => value is null
-            ? importer.WriteNullAsync(cancellationToken)
-            : importer.WriteAsync(value, NpgsqlDbType.Text, cancellationToken);
 }

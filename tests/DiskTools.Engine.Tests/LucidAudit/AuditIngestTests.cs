@@ -293,6 +293,20 @@ public sealed class AuditIngestTests
     }
 
     [SkippableFact]
+    public void Non_ascii_paths_match_their_records()
+    {
+        // Staging writes the path's UTF-8 bytes and their digest itself; both must equal the inventory's.
+        using var h = AuditIngestHarness.Create("Café/ü 📁.txt");
+        Append(h.Tree.LogPath("n1", Begin, active: false), Lines(Event(AuditAction.FileRead, "/Café/ü 📁.txt", T)));
+
+        var (result, _) = h.Pass();
+
+        Assert.Equal((1L, 0L), (result.Applied, result.Unmatched));
+        Assert.Equal(T, h.Records()["Café/ü 📁.txt"].LastAccessed);
+        Assert.Equal(1, h.Scalar("SELECT count(*) FROM staging_lucid_audit WHERE entry_path = 'Café/ü 📁.txt' AND entry_digest = disktools_path_digest(entry_path)"));
+    }
+
+    [SkippableFact]
     public void Applied_staging_rows_older_than_the_retention_are_removed()
     {
         using var h = AuditIngestHarness.Create("a");
