@@ -77,10 +77,6 @@ internal static class AuditApplier
         // disk in many batches; this transaction's hash tables fit in memory instead (it ends with the transaction).
         await ExecuteAsync(connection, "SET LOCAL work_mem = '256MB'", cancellationToken).ConfigureAwait(false);
 
-        // These statements are large but simple; compiling them (in the leader and again in every parallel
-        // worker) cost more than it saved: the pending-set join took 1.7-1.8 s without JIT, 1.9-2.2 s with it.
-        await ExecuteAsync(connection, "SET LOCAL jit = off", cancellationToken).ConfigureAwait(false);
-
         // The cursors as they are now, locked: the pending set and the final cursor move use the same bounds.
         await ExecuteAsync(connection, """
             SELECT 1 FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id FOR UPDATE
