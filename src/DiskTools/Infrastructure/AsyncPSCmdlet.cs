@@ -23,6 +23,14 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
 
     protected virtual Task EndProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// Runs on the pipeline thread once a step's work has ended, also when the pipeline was stopped, so a
+    /// cmdlet can publish state (a session variable) that queued writes could no longer deliver.
+    /// </summary>
+    protected virtual void OnWorkEnded()
+    {
+    }
+
     protected sealed override void BeginProcessing() => Pump(BeginProcessingAsync);
 
     protected sealed override void ProcessRecord() => Pump(ProcessRecordAsync);
@@ -144,7 +152,14 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
         {
             // The work honours the stop token, so this wait is short; waiting guarantees nothing the
             // cmdlet started is still running once the pipeline has stopped.
-            task.GetAwaiter().GetResult();
+            try
+            {
+                task.GetAwaiter().GetResult();
+            }
+            finally
+            {
+                OnWorkEnded();
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {

@@ -211,10 +211,20 @@ public sealed class GetDiskUsageTests : IDisposable
     [Fact]
     public void StoppingThePipelineEndsABigScanPromptlyAndKeepsThePartialSession()
     {
-        (PowerShell shell, IAsyncResult pending) = session.Start("Get-DiskUsage / -Depth 0 -ThrottleLimit 1 -Strategy Legacy -SessionVariable partial");
+        (PowerShell shell, IAsyncResult pending) = session.Start("$ProgressPreference = 'Continue'; Get-DiskUsage / -Depth 0 -ThrottleLimit 1 -Strategy Legacy -SessionVariable partial");
         using (shell)
         {
-            Thread.Sleep(700);
+            // Stop only once the scan is under way (its first progress record), however slowly the
+            // machine started it, and then a little into the walk.
+            var deadline = Stopwatch.StartNew();
+            while (shell.Streams.Progress.Count == 0 && !pending.IsCompleted && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                Thread.Sleep(20);
+            }
+
+            Assert.NotEmpty(shell.Streams.Progress);
+            Assert.False(pending.IsCompleted, "the scan of / ended before it could be stopped");
+            Thread.Sleep(300);
             var clock = Stopwatch.StartNew();
             shell.Stop();
             Assert.True(pending.AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(10)));

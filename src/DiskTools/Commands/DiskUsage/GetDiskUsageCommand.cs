@@ -91,7 +91,7 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
             sessions.Add(session);
             if (SessionVariable is not null)
             {
-                object value = sessions.Count == 1 ? session : sessions.ToArray();
+                object value = SessionValue();
                 Post(() => SessionState.PSVariable.Set(SessionVariable, value));
             }
 
@@ -132,6 +132,20 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
             }
         }
     }
+
+    /// <summary>
+    /// Sets the session variable once more after the work: when the pipeline is stopped, the queued set
+    /// above may never have run, and a stopped scan is exactly when the partial session matters.
+    /// </summary>
+    protected override void OnWorkEnded()
+    {
+        if (SessionVariable is not null && sessions.Count > 0)
+        {
+            SessionState.PSVariable.Set(SessionVariable, SessionValue());
+        }
+    }
+
+    private object SessionValue() => sessions.Count == 1 ? sessions[0] : sessions.ToArray();
 
     private DiskUsageOptions BuildOptions()
     {
