@@ -15,10 +15,19 @@ internal sealed record ApplyOutcome(long Applied, long Unmatched, string? Sample
 internal static class AuditApplier
 {
     /// <summary>
-    /// Pending lines from which the events are matched to the inventory by hashing it rather than by an index
-    /// probe per event (measured: a probe costs about 10 µs, hashing a million-record inventory about 2 s).
+    /// Pending lines from which a round is planned as a large one: the events are matched to the inventory by
+    /// hashing it rather than by an index probe per event (measured: a probe costs about 10 µs, hashing a
+    /// million-record inventory about 2 s), and the update walks the inventory in id order when that is its
+    /// physical order.
     /// </summary>
-    internal const long HashJoinThreshold = 100_000;
+    internal const long LargeRoundLines = 100_000;
+
+    /// <summary>
+    /// How closely the inventory's physical order must follow its ids (PostgreSQL's correlation statistic)
+    /// for the update to walk it in id order: then it reads each page once, in order. Measured on a
+    /// shuffled million-record inventory, the same walk took twice as long as the hash plan.
+    /// </summary>
+    private const double IdOrderCorrelation = 0.9;
 
     /// <summary>Applies accesses, creates and deletes: the general case.</summary>
     private const string UpdateWithLifecycleSql = """
@@ -69,7 +78,7 @@ internal static class AuditApplier
         WHERE r.id = a.record_id
         """;
 
-    public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
+    public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, long largeRoundLines, CancellationToken cancellationToken)
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
@@ -92,7 +101,7 @@ internal static class AuditApplier
         // backlog is several times slower than hashing the inventory once. The exact count is known here, so a
         // large round is told to hash.
         long pendingLines = (long)(await ScalarAsync(connection, "SELECT coalesce(sum(staged_line - last_event_id), 0)::bigint FROM lucid_apply_cursors", cancellationToken).ConfigureAwait(false))!;
-        bool large = pendingLines >= HashJoinThreshold;
+        bool large = pendingLines >= largeRoundLines;
         if (large)
         {
             await ExecuteAsync(connection, "SET LOCAL enable_nestloop = off", cancellationToken).ConfigureAwait(false);
@@ -159,7 +168,23 @@ internal static class AuditApplier
             // are not written. Without creates or deletes pending, the narrower statement does the same with
             // half the aggregates, which is a good part of its cost for a large round.
             bool lifecycle = byAction.ContainsKey((short)AuditAction.FileCreate) || byAction.ContainsKey((short)AuditAction.FileDelete);
+
+            // For a large round the planner hashes the per-record aggregate and probes it from a scan of the
+            // whole inventory; on a million-record inventory whose pages follow its ids, sorting the pending
+            // events by record and merging them with the inventory in id order is about a quarter faster (no
+            // hash tables), and each page is still read and written once. Where the pages do not follow the
+            // ids, that walk jumps around the table, so the planner's choice stands.
+            bool inIdOrder = large && await RecordsLieInIdOrderAsync(connection, cancellationToken).ConfigureAwait(false);
+            if (inIdOrder)
+            {
+                await ExecuteAsync(connection, "SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off", cancellationToken).ConfigureAwait(false);
+            }
+
             await ExecuteAsync(connection, lifecycle ? UpdateWithLifecycleSql : UpdateAccessesSql, cancellationToken).ConfigureAwait(false);
+            if (inIdOrder)
+            {
+                await ExecuteAsync(connection, "RESET enable_hashagg; RESET enable_hashjoin", cancellationToken).ConfigureAwait(false);
+            }
 
             // Queue the unmatched events and count them in one scan of the pending set; the rest were applied.
             await using var command = new NpgsqlCommand("""
@@ -269,6 +294,16 @@ internal static class AuditApplier
 
         return counts;
     }
+
+    /// <summary>
+    /// Whether the inventory's rows lie in id order, by the correlation its last ANALYZE measured (autovacuum
+    /// keeps it current); without statistics the answer is no.
+    /// </summary>
+    internal static async Task<bool> RecordsLieInIdOrderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+        => await ScalarAsync(connection, """
+            SELECT correlation FROM pg_stats
+            WHERE schemaname = current_schema() AND tablename = 'file_records' AND attname = 'id'
+            """, cancellationToken).ConfigureAwait(false) is float correlation && correlation >= IdOrderCorrelation;
 
     /// <summary>Whether the volume has any planned or stubbed record at all (one probe of the tier-state index).</summary>
     private static async Task<bool> HasWarmableRecordsAsync(NpgsqlConnection connection, Guid volumeId, CancellationToken cancellationToken)

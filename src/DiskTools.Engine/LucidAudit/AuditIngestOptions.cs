@@ -23,6 +23,12 @@ public sealed record AuditIngestOptions
     /// <summary>Events staged before they are applied in one transaction; bounds the apply's size.</summary>
     public long RoundEvents { get; init; } = 2_000_000;
 
+    /// <summary>
+    /// Pending lines from which an apply is planned for a large round (see <see cref="AuditApplier"/>); below
+    /// it PostgreSQL's planner decides alone. Tests lower it to run the large-round plan on small trees.
+    /// </summary>
+    internal long LargeRoundLines { get; init; } = AuditApplier.LargeRoundLines;
+
     /// <summary>Malformed lines reported one by one per log and pass; the rest are summarised in a warning.</summary>
     public int MaxReportedMalformedPerFile { get; init; } = 10;
 }

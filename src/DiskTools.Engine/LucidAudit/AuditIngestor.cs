@@ -115,7 +115,7 @@ public sealed class AuditIngestor
                         await BeforeApply(cancellationToken).ConfigureAwait(false);
                     }
 
-                    ApplyOutcome outcome = await AuditApplier.ApplyAsync(connection, options.Tenant, repository.Id, Root, cancellationToken).ConfigureAwait(false);
+                    ApplyOutcome outcome = await AuditApplier.ApplyAsync(connection, options.Tenant, repository.Id, Root, options.LargeRoundLines, cancellationToken).ConfigureAwait(false);
                     counters.Applied += outcome.Applied;
                     counters.Unmatched += outcome.Unmatched;
                     counters.Warming += outcome.Warming.Count;

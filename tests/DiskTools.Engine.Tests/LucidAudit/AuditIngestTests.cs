@@ -14,11 +14,29 @@ public sealed class AuditIngestTests
 
     private static string Lines(params string[] events) => string.Concat(events.Select(e => e + "\n"));
 
-    [SkippableFact]
-    public void Every_action_has_its_effect_on_the_inventory()
+    /// <summary>
+    /// Options that plan even a tiny round as a large one, with statistics that let the update walk the
+    /// inventory in id order: the results must not depend on the plan.
+    /// </summary>
+    private static AuditIngestOptions? PlannedAsLarge(AuditIngestHarness h, bool large)
+    {
+        if (!large)
+        {
+            return null;
+        }
+
+        h.Execute("ANALYZE file_records");
+        return new AuditIngestOptions { LargeRoundLines = 1 };
+    }
+
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Every_action_has_its_effect_on_the_inventory(bool plannedAsLarge)
     {
         using var h = AuditIngestHarness.Create("r.txt", "w.txt", "gone.txt", "old/x.txt", "dir/a.txt", "dir/sub/b.txt", "dead/c.txt", "stub.bin", "back.txt", "quiet.txt");
         h.Execute("UPDATE file_records SET tier_state = 'stubbed' WHERE file_path = 'stub.bin'; UPDATE file_records SET tier_state = 'deleted' WHERE file_path = 'back.txt'");
+        AuditIngestOptions? options = PlannedAsLarge(h, plannedAsLarge);
         Append(h.Tree.LogPath("n1", Begin, active: true), Lines(
             Event(AuditAction.FileRead, "/r.txt", T),
             Event(AuditAction.FileRead, "/r.txt", T.AddSeconds(5)),
@@ -37,7 +55,7 @@ public sealed class AuditIngestTests
             Event(AuditAction.Pin, "/quiet.txt", T),
             Event(AuditAction.Unpin, "/quiet.txt", T)));
 
-        var (result, writer) = h.Pass();
+        var (result, writer) = h.Pass(options: options);
 
         Assert.Equal(16, result.EventsRead);
         Assert.Equal(6, result.Ignored);
@@ -268,20 +286,23 @@ public sealed class AuditIngestTests
         Assert.Equal((60L, T.AddSeconds(239)), (h.Records()["b"].Count, h.Records()["b"].LastAccessed));
     }
 
-    [SkippableFact]
-    public void A_round_of_accesses_only_raises_times_counts_and_revives_written_records()
+    [SkippableTheory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_round_of_accesses_only_raises_times_counts_and_revives_written_records(bool plannedAsLarge)
     {
         // No creates or deletes pending: the narrower update applies, with the same rules as the general one.
         using var h = AuditIngestHarness.Create("r.txt", "read-gone.txt", "written-gone.txt");
         h.Execute("UPDATE file_records SET tier_state = 'deleted' WHERE file_path LIKE '%gone.txt'");
         h.Execute("UPDATE file_records SET last_accessed = '2030-01-01T00:00:00Z' WHERE file_path = 'r.txt'");
+        AuditIngestOptions? options = PlannedAsLarge(h, plannedAsLarge);
         Append(h.Tree.LogPath("n1", Begin, active: false), Lines(
             Event(AuditAction.FileRead, "/r.txt", T),
             Event(AuditAction.FileWritten, "/r.txt", T.AddSeconds(3)),
             Event(AuditAction.FileRead, "/read-gone.txt", T),
             Event(AuditAction.FileWritten, "/written-gone.txt", T)));
 
-        var (result, _) = h.Pass();
+        var (result, _) = h.Pass(options: options);
 
         Assert.Equal((4L, 0L), (result.Applied, result.Unmatched));
         var records = h.Records();
@@ -290,6 +311,30 @@ public sealed class AuditIngestTests
             (records["r.txt"].LastAccessed, records["r.txt"].Source, records["r.txt"].Tier, records["r.txt"].Count));
         Assert.Equal(("deleted", T, 1L), (records["read-gone.txt"].Tier, records["read-gone.txt"].LastAccessed, records["read-gone.txt"].Count));
         Assert.Equal(("none", T), (records["written-gone.txt"].Tier, records["written-gone.txt"].LastAccessed));
+    }
+
+    [SkippableFact]
+    public async Task The_update_walks_the_inventory_in_id_order_only_when_its_rows_lie_in_that_order()
+    {
+        using var h = AuditIngestHarness.Create(Enumerable.Range(0, 200).Select(i => $"f{i:D3}").ToArray());
+        await using NpgsqlConnection connection = h.Open();
+
+        // No statistics yet: the planner's own choice stands.
+        Assert.False(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
+
+        h.Execute("ANALYZE file_records");
+        Assert.True(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
+
+        // The same records written back in reverse id order: walking them by id would jump around the table.
+        h.Execute("""
+            CREATE TEMP TABLE copied AS SELECT * FROM file_records;
+            DELETE FROM file_records;
+            INSERT INTO file_records (id, repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, last_accessed, last_accessed_source)
+            OVERRIDING SYSTEM VALUE
+            SELECT id, repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, last_accessed, last_accessed_source FROM copied ORDER BY id DESC;
+            """);
+        h.Execute("VACUUM ANALYZE file_records");
+        Assert.False(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
     }
 
     [SkippableFact]
