@@ -104,7 +104,10 @@ internal static class AuditApplier
         bool large = pendingLines >= largeRoundLines;
         if (large)
         {
-            await ExecuteAsync(connection, "SET LOCAL enable_nestloop = off", cancellationToken).ConfigureAwait(false);
+            // The leader of the parallel join below also writes every joined row into the temp table. Left to
+            // that (and collecting), it no longer holds up the workers: on two cores this CTAS took 1.64 s
+            // instead of 1.82 s (mean of five alternating runs).
+            await ExecuteAsync(connection, "SET LOCAL enable_nestloop = off; SET LOCAL parallel_leader_participation = off", cancellationToken).ConfigureAwait(false);
         }
 
         // Only what the updates read: paths and user names stay in staging and are joined back by key for the
@@ -122,14 +125,15 @@ internal static class AuditApplier
             """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
         if (large)
         {
-            await ExecuteAsync(connection, "RESET enable_nestloop", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync(connection, "RESET enable_nestloop; RESET parallel_leader_participation", cancellationToken).ConfigureAwait(false);
         }
 
         await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
-        // What kinds of events are pending: each step below that has nothing to do is skipped, since even an
-        // empty step scans the whole pending set.
-        Dictionary<short, long> byAction = await CountByActionAsync(connection, cancellationToken).ConfigureAwait(false);
-        long pendingCount = byAction.Values.Sum();
+        // What kinds of events are pending, and whether any lacks a record: each step below that has nothing
+        // to do is skipped, since even an empty step scans the whole pending set.
+        Dictionary<short, (long Events, long Unresolved)> byAction = await CountByActionAsync(connection, cancellationToken).ConfigureAwait(false);
+        long pendingCount = byAction.Values.Sum(c => c.Events);
+        bool anyUnresolved = byAction.Values.Any(c => c.Unresolved > 0);
         if (byAction.ContainsKey((short)AuditAction.Move))
         {
             await ApplyMovesAsync(connection, volumeId, cancellationToken).ConfigureAwait(false);
@@ -187,25 +191,11 @@ internal static class AuditApplier
             }
 
             // Queue the unmatched events and count them in one scan of the pending set; the rest were applied.
-            await using var command = new NpgsqlCommand("""
-                WITH u AS MATERIALIZED (
-                    SELECT p.cursor_id, p.line_number, p.event_utc, p.action, s.entry_path, s.target_path, s.user_name
-                    FROM lucid_pending p
-                    JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
-                    WHERE p.record_id IS NULL AND NOT p.handled),
-                queued AS (
-                    INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
-                    SELECT cursor_id, line_number, $1, $2, event_utc, action, entry_path, target_path, user_name FROM u
-                    ON CONFLICT (cursor_id, line_number) DO NOTHING)
-                SELECT count(*), min(entry_path) FROM u
-                """, connection) { CommandTimeout = 0 };
-            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-            command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-            await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            // An unmatched event already lacked a record when the actions were counted (applying moves only
+            // fills records in), so when none lacked one this scan is skipped.
+            if (anyUnresolved)
             {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                unmatched = reader.GetInt64(0);
-                sample = reader.IsDBNull(1) ? null : reader.GetString(1);
+                (unmatched, sample) = await QueueUnmatchedAsync(connection, tenant, volumeId, cancellationToken).ConfigureAwait(false);
             }
 
             applied = pendingCount - unmatched;
@@ -282,14 +272,37 @@ internal static class AuditApplier
             """, cancellationToken, volumeId).ConfigureAwait(false);
     }
 
-    private static async Task<Dictionary<short, long>> CountByActionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private static async Task<(long Unmatched, string? Sample)> QueueUnmatchedAsync(NpgsqlConnection connection, string tenant, Guid volumeId, CancellationToken cancellationToken)
     {
-        var counts = new Dictionary<short, long>();
-        await using var command = new NpgsqlCommand("SELECT action, count(*) FROM lucid_pending GROUP BY action", connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand("""
+            WITH u AS MATERIALIZED (
+                SELECT p.cursor_id, p.line_number, p.event_utc, p.action, s.entry_path, s.target_path, s.user_name
+                FROM lucid_pending p
+                JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
+                WHERE p.record_id IS NULL AND NOT p.handled),
+            queued AS (
+                INSERT INTO lucid_audit_unmatched (cursor_id, line_number, tenant_id, volume_id, event_utc, action, entry_path, target_path, user_name)
+                SELECT cursor_id, line_number, $1, $2, event_utc, action, entry_path, target_path, user_name FROM u
+                ON CONFLICT (cursor_id, line_number) DO NOTHING)
+            SELECT count(*), min(entry_path) FROM u
+            """, connection) { CommandTimeout = 0 };
+        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
+    }
+
+    /// <summary>Pending events per action, and how many of them name no inventory record.</summary>
+    private static async Task<Dictionary<short, (long Events, long Unresolved)>> CountByActionAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        var counts = new Dictionary<short, (long, long)>();
+        await using var command = new NpgsqlCommand(
+            "SELECT action, count(*), count(*) FILTER (WHERE record_id IS NULL) FROM lucid_pending GROUP BY action", connection) { CommandTimeout = 0 };
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            counts[reader.GetInt16(0)] = reader.GetInt64(1);
+            counts[reader.GetInt16(0)] = (reader.GetInt64(1), reader.GetInt64(2));
         }
 
         return counts;
