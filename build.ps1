@@ -5,16 +5,17 @@
 
 .DESCRIPTION
     Build    assembles <OutputPath>/DiskTools/<version>/ (manifest, module files, bin/, en-US help) and the
-             disktools launcher in <OutputPath>/disktools/, the same layout build.sh makes.
-    Test     builds (unless -NoBuild), then runs 'dotnet test' for every tests/*.Tests project against that
-             output (DISKTOOLS_OUTPUT).
+             disktools launcher in <OutputPath>/launcher/, the same layout build.sh makes.
+    Test     builds (unless -NoBuild), then runs 'dotnet test' for every tests/*.Tests project and the Pester
+             suite (tests/Pester, in the pinned pwsh under tools/) against that output (DISKTOOLS_OUTPUT),
+             and prints one 'Total: N passed, N failed, N skipped' line over both.
     Docs     writes en-US/DiskTools.dll-Help.xml into the built module: New-ExternalHelp when platyPS is
              installed, otherwise build/HelpBuilder (same MAML).
-    Package  builds (unless -NoBuild), then writes DiskTools.<version>.nupkg to -PackagePath: a
-             PowerShellGet-style package that Install-PSResource installs.
+    Package  builds (unless -NoBuild), then writes DiskTools.<version>.nupkg to -PackagePath with
+             PSResourceGet's Compress-PSResource, ready for Publish-PSResource or a local repository that
+             Install-PSResource installs from (needs pwsh: the launcher does not carry PSResourceGet).
 
-    The version comes from DiskTools.psd1 only. The script uses core cmdlets and .NET calls only, so it also
-    runs in the disktools launcher: disktools -File build.ps1 -Task Package -NoBuild -PackagePath /tmp/pkg
+    The version comes from DiskTools.psd1 only.
 
 .EXAMPLE
     ./build.ps1 -Task Build, Test
@@ -74,7 +75,7 @@ function Read-Manifest {
 $manifest = Read-Manifest
 $version = [string] $manifest.ModuleVersion
 $moduleDir = [System.IO.Path]::Combine($OutputPath, 'DiskTools', $version)
-$launcherDir = [System.IO.Path]::Combine($OutputPath, 'disktools')
+$launcherDir = [System.IO.Path]::Combine($OutputPath, 'launcher')
 
 function Reset-Directory([string] $path) {
     if ([System.IO.Directory]::Exists($path)) { [System.IO.Directory]::Delete($path, $true) }
@@ -92,8 +93,11 @@ function Invoke-Build {
     Write-Log "DiskTools $version -> $moduleDir"
     Reset-Directory $moduleDir
     if ([System.IO.Directory]::Exists($launcherDir)) { [System.IO.Directory]::Delete($launcherDir, $true) }
+    # The launcher's former folder; checked by its file, as on a case-insensitive file system it is DiskTools/.
+    $formerLauncher = [System.IO.Path]::Combine($OutputPath, 'disktools')
+    if ([System.IO.File]::Exists([System.IO.Path]::Combine($formerLauncher, 'disktools.dll'))) { [System.IO.Directory]::Delete($formerLauncher, $true) }
     $bin = [System.IO.Path]::Combine($moduleDir, 'bin')
-    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools', 'DiskTools.csproj')) -c $Configuration -o $bin --nologo -v q --use-current-runtime --self-contained false -p:PublishReadyToRun=true
+    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools', 'DiskTools.csproj')) -c $Configuration -o $bin --nologo -v q --use-current-runtime --self-contained false '-p:PublishReadyToRun=true'
     Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Loader', 'DiskTools.Loader.csproj')) -c $Configuration -o $bin --nologo -v q
     [System.IO.File]::Copy([System.IO.Path]::Combine($root, 'DiskTools.psd1'), [System.IO.Path]::Combine($moduleDir, 'DiskTools.psd1'), $true)
     $moduleSource = [System.IO.Path]::Combine($root, 'module')
@@ -101,7 +105,7 @@ function Invoke-Build {
     Copy-Files $moduleSource '*.ps1xml' $moduleDir
     Copy-Files ([System.IO.Path]::Combine($moduleSource, 'en-US')) '*' ([System.IO.Path]::Combine($moduleDir, 'en-US'))
     Invoke-Docs
-    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Host', 'DiskTools.Host.csproj')) -c $Configuration -o $launcherDir --nologo -v q --use-current-runtime --self-contained false -p:PublishReadyToRun=true
+    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'src', 'DiskTools.Host', 'DiskTools.Host.csproj')) -c $Configuration -o $launcherDir --nologo -v q --use-current-runtime --self-contained false '-p:PublishReadyToRun=true'
     Write-Log "launcher: $([System.IO.Path]::Combine($launcherDir, 'disktools'))"
 }
 
@@ -127,118 +131,73 @@ function Invoke-Test {
     $results = [System.IO.Path]::Combine($OutputPath, 'test-results')
     Reset-Directory $results
     $failed = [System.Collections.Generic.List[string]]::new()
+    $projects = [System.Collections.Generic.List[string]]::new()
     $testsDir = [System.IO.Path]::Combine($root, 'tests')
     foreach ($dir in [System.IO.Directory]::GetDirectories($testsDir, '*.Tests')) {
         foreach ($project in [System.IO.Directory]::GetFiles($dir, '*.csproj')) {
             $name = [System.IO.Path]::GetFileNameWithoutExtension($project)
+            $projects.Add($name)
             Write-Log "testing $name"
             & dotnet test $project -c $Configuration --nologo --logger "trx;LogFileName=$name.trx" --results-directory $results
             if ($LASTEXITCODE -ne 0) { $failed.Add($name) }
         }
     }
+    if (-not (Invoke-PesterSuite $results)) { $failed.Add('Pester') }
+
+    # The same one-line summary build.sh prints, over the TRX counters and the Pester counters.
+    $passed = 0; $failedCount = 0; $skipped = 0
+    foreach ($name in $projects) {
+        $trx = [System.IO.Path]::Combine($results, "$name.trx")
+        if (-not [System.IO.File]::Exists($trx)) { $failedCount++; continue }
+        $counters = ([xml] [System.IO.File]::ReadAllText($trx)).TestRun.ResultSummary.Counters
+        $passed += [int] $counters.passed; $failedCount += [int] $counters.failed
+        $skipped += [int] $counters.total - [int] $counters.passed - [int] $counters.failed
+    }
+    $pesterCounters = [System.IO.Path]::Combine($results, 'Pester.counters')
+    if ([System.IO.File]::Exists($pesterCounters)) {
+        $p, $f, $s = [System.IO.File]::ReadAllText($pesterCounters).Trim().Split(' ')
+        $passed += [int] $p; $failedCount += [int] $f; $skipped += [int] $s
+    }
+    else { $failedCount++ }
+    [System.Console]::Out.WriteLine("Total: $passed passed, $failedCount failed, $skipped skipped")
     if ($failed.Count -gt 0) { throw "tests failed: $($failed -join ', ')" }
 }
 
+# The Pester suite in the pinned pwsh from tools/ (./build.sh deps installs it and Pester), as a child
+# process so the suite imports the built module into a clean session.
+function Invoke-PesterSuite([string] $results) {
+    $pwsh = [System.IO.Path]::Combine($root, 'tools', 'pwsh', 'pwsh')
+    $modules = [System.IO.Path]::Combine($root, 'tools', 'Modules')
+    if (-not [System.IO.File]::Exists($pwsh) -or -not [System.IO.Directory]::Exists($modules)) {
+        throw "pwsh or Pester is missing under $([System.IO.Path]::Combine($root, 'tools')): run ./build.sh deps"
+    }
+    Invoke-Dotnet publish ([System.IO.Path]::Combine($root, 'tests', 'DiskTools.TestFixtures', 'DiskTools.TestFixtures.csproj')) -c $Configuration -o ([System.IO.Path]::Combine($OutputPath, 'test-fixtures')) --nologo -v q
+    Write-Log 'testing Pester suite'
+    $previous = [System.Environment]::GetEnvironmentVariable('PSModulePath')
+    [System.Environment]::SetEnvironmentVariable('PSModulePath', $modules)
+    try {
+        & $pwsh -NoProfile -NonInteractive -File ([System.IO.Path]::Combine($root, 'tests', 'Pester', 'Invoke-PesterSuite.ps1')) -OutputPath $OutputPath -ResultsPath $results
+        $LASTEXITCODE -eq 0
+    }
+    finally { [System.Environment]::SetEnvironmentVariable('PSModulePath', $previous) }
+}
+
+# PSResourceGet (shipped with pwsh) writes the package from the manifest, so what Install-PSResource and
+# Find-PSResource read is what PowerShell itself produces.
 function Invoke-Package {
     if (-not $NoBuild) { Invoke-Build }
     if (-not [System.IO.File]::Exists([System.IO.Path]::Combine($moduleDir, 'DiskTools.psd1'))) {
         throw "No built module in $moduleDir; run the Build task first or drop -NoBuild."
     }
-
+    if (-not (Get-Command -Name Compress-PSResource -ErrorAction Ignore)) {
+        throw 'Package needs Compress-PSResource (Microsoft.PowerShell.PSResourceGet, shipped with pwsh 7.4 and later); run this script in pwsh, e.g. tools/pwsh/pwsh ./build.ps1 -Task Package.'
+    }
     $null = [System.IO.Directory]::CreateDirectory($PackagePath)
     $package = [System.IO.Path]::Combine($PackagePath, "DiskTools.$version.nupkg")
+    if ([System.IO.File]::Exists($package)) { [System.IO.File]::Delete($package) }
     Write-Log "package: $package"
-    # ZipArchive lives in an assembly PowerShell does not load up front; load it by name (no Add-Type).
-    $null = [System.Reflection.Assembly]::Load('System.IO.Compression')
-    $stream = [System.IO.File]::Create($package)
-    try {
-        $zip = [System.IO.Compression.ZipArchive]::new($stream, [System.IO.Compression.ZipArchiveMode]::Create)
-        try {
-            $extensions = [System.Collections.Generic.SortedSet[string]]::new([System.StringComparer]::OrdinalIgnoreCase)
-            $prefix = $moduleDir.Length + 1
-            foreach ($file in [System.IO.Directory]::GetFiles($moduleDir, '*', [System.IO.SearchOption]::AllDirectories)) {
-                $entryName = $file.Substring($prefix).Replace([System.IO.Path]::DirectorySeparatorChar, '/')
-                Add-ZipFile $zip $entryName $file
-                $extension = [System.IO.Path]::GetExtension($file).TrimStart('.')
-                if ($extension) { $null = $extensions.Add($extension) }
-            }
-            Add-ZipText $zip 'DiskTools.nuspec' (New-Nuspec)
-            $null = $extensions.Add('nuspec')
-            $null = $extensions.Add('rels')
-            Add-ZipText $zip '_rels/.rels' (New-Relationships)
-            Add-ZipText $zip '[Content_Types].xml' (New-ContentTypes $extensions)
-        }
-        finally { $zip.Dispose() }
-    }
-    finally { $stream.Dispose() }
-}
-
-function Add-ZipFile($zip, [string] $name, [string] $path) {
-    $target = $zip.CreateEntry($name, [System.IO.Compression.CompressionLevel]::Optimal).Open()
-    try {
-        $source = [System.IO.File]::OpenRead($path)
-        try { $source.CopyTo($target) } finally { $source.Dispose() }
-    }
-    finally { $target.Dispose() }
-}
-
-function Add-ZipText($zip, [string] $name, [string] $text) {
-    $entry = $zip.CreateEntry($name)
-    $writer = [System.IO.StreamWriter]::new($entry.Open(), [System.Text.UTF8Encoding]::new($false))
-    try { $writer.Write($text) } finally { $writer.Dispose() }
-}
-
-function ConvertTo-XmlText([string] $text) { [System.Security.SecurityElement]::Escape($text) }
-
-# The metadata PowerShellGet writes for a module, so Find-PSResource -Command/-Tag and Install-PSResource
-# treat the package like one published from the gallery.
-function New-Nuspec {
-    $cmdlets = @($manifest.CmdletsToExport)
-    $tags = [System.Collections.Generic.List[string]]::new()
-    $tags.Add('PSModule')
-    foreach ($edition in @($manifest.CompatiblePSEditions)) { $tags.Add("PSEdition_$edition") }
-    foreach ($tag in @($manifest.PrivateData.PSData.Tags)) { $tags.Add($tag) }
-    if ($cmdlets.Count -gt 0) { $tags.Add('PSIncludes_Cmdlet') }
-    foreach ($cmdlet in $cmdlets) { $tags.Add("PSCmdlet_$cmdlet"); $tags.Add("PSCommand_$cmdlet") }
-    $licenseUri = [string] $manifest.PrivateData.PSData.LicenseUri
-    $license = if ($licenseUri) { "`n    <licenseUrl>$(ConvertTo-XmlText $licenseUri)</licenseUrl>" } else { '' }
-    @"
-<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
-  <metadata>
-    <id>DiskTools</id>
-    <version>$(ConvertTo-XmlText $version)</version>
-    <authors>$(ConvertTo-XmlText $manifest.Author)</authors>
-    <owners>$(ConvertTo-XmlText $manifest.CompanyName)</owners>
-    <requireLicenseAcceptance>false</requireLicenseAcceptance>$license
-    <description>$(ConvertTo-XmlText $manifest.Description)</description>
-    <copyright>$(ConvertTo-XmlText $manifest.Copyright)</copyright>
-    <tags>$(ConvertTo-XmlText ($tags -join ' '))</tags>
-  </metadata>
-</package>
-"@
-}
-
-function New-Relationships {
-    @'
-<?xml version="1.0" encoding="utf-8"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-  <Relationship Type="http://schemas.microsoft.com/packaging/2010/07/manifest" Target="/DiskTools.nuspec" Id="R0" />
-</Relationships>
-'@
-}
-
-function New-ContentTypes($extensions) {
-    $defaults = foreach ($extension in $extensions) {
-        $type = if ($extension -eq 'rels') { 'application/vnd.openxmlformats-package.relationships+xml' } else { 'application/octet' }
-        "  <Default Extension=`"$(ConvertTo-XmlText $extension)`" ContentType=`"$type`" />"
-    }
-    @"
-<?xml version="1.0" encoding="utf-8"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-$($defaults -join "`n")
-</Types>
-"@
+    Compress-PSResource -Path $moduleDir -DestinationPath $PackagePath
+    if (-not [System.IO.File]::Exists($package)) { throw "Compress-PSResource did not write $package" }
 }
 
 foreach ($name in $Task) {

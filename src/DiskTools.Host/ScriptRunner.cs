@@ -7,10 +7,11 @@ namespace DiskTools.Host;
 
 /// <summary>
 /// Runs one request in a runspace that has DiskTools imported and decides the exit code:
-/// <c>exit N</c> → N; Ctrl+C → 130; SIGTERM → 143; any error written or a terminating error → 1; else 0.
+/// <c>exit N</c> → N; Ctrl+C → 130; SIGTERM → 143; SIGHUP → 129; any error written or a terminating error → 1; else 0.
 /// </summary>
 internal sealed class ScriptRunner(ConsoleStreams console, StartupTrace trace)
 {
+    public const int ExitHangup = 129;
     public const int ExitInterrupted = 130;
     public const int ExitTerminated = 143;
     public const int ExitUsage = 64;
@@ -25,6 +26,7 @@ internal sealed class ScriptRunner(ConsoleStreams console, StartupTrace trace)
     {
         using PosixSignalRegistration sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => OnSignal(c, ExitInterrupted));
         using PosixSignalRegistration sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => OnSignal(c, ExitTerminated));
+        using PosixSignalRegistration sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, c => OnSignal(c, ExitHangup));
 
         string? scriptPath = null;
         if (request.Mode == LaunchMode.File)
@@ -92,7 +94,9 @@ internal sealed class ScriptRunner(ConsoleStreams console, StartupTrace trace)
         // The real Import-Module of the built manifest, run as the runspace opens (same as pwsh -Command 'Import-Module ...').
         // $PSStyle's default ("Host") leaves ANSI in formatted output for the host to strip; this host instead
         // asks for plain text unless stdout is a colour terminal, so pipes and files never get escape codes.
-        InitialSessionState state = InitialSessionState.CreateDefault2();
+        // CreateDefault, not CreateDefault2: every standard cmdlet is registered from its assembly (as the
+        // launcher ships no module manifests to autoload them from); measured at ~6% more start-up time.
+        InitialSessionState state = InitialSessionState.CreateDefault();
         trace.Mark("session state built");
         state.ImportPSModule(ModuleLocator.FindManifest());
         Runspace runspace = RunspaceFactory.CreateRunspace(host, state);

@@ -8,8 +8,18 @@ namespace DiskTools.Loader;
 /// their dependencies), so the module can share a session with modules that ship other versions of them.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Anything not shipped in the module's bin folder, and anything the runtime itself provides, resolves
 /// from the default context: System.Management.Automation must be the one PowerShell is running.
+/// </para>
+/// <para>
+/// The engine stays in this context too, although its types are what users name in scripts: an assembly's
+/// references bind in the context it lives in, and in the default context any copy of Npgsql or YamlDotNet
+/// already loaded there (by another module, or by the host application) of the same or a higher version
+/// would be bound in place of DiskTools' own. PowerShell's type resolution only searches the default
+/// context, so <see cref="Initialize"/> publishes the full name of every public DiskTools type to it
+/// instead (see <see cref="TypeNames"/>).
+/// </para>
 /// </remarks>
 public sealed class ModuleLoadContext : AssemblyLoadContext
 {
@@ -26,7 +36,10 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
         runtimeDirectory = Path.GetDirectoryName(typeof(object).Assembly.Location) ?? string.Empty;
     }
 
-    /// <summary>The module assembly, loaded into the private context (created once per process).</summary>
+    /// <summary>
+    /// The module assembly, loaded into the private context (created once per process), with the names of
+    /// its public types and the engine's published to PowerShell's type resolution.
+    /// </summary>
     public static Assembly Initialize()
     {
         lock (Gate)
@@ -38,7 +51,10 @@ public sealed class ModuleLoadContext : AssemblyLoadContext
                 instance = new ModuleLoadContext(bin);
             }
 
-            return instance.LoadFromAssemblyName(new AssemblyName("DiskTools"));
+            Assembly module = instance.LoadFromAssemblyName(new AssemblyName("DiskTools"));
+            Assembly engine = instance.LoadFromAssemblyName(new AssemblyName("DiskTools.Engine"));
+            TypeNames.Publish(engine, module);
+            return module;
         }
     }
 

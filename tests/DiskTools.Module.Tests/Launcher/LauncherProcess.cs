@@ -5,7 +5,7 @@ using DiskTools.Module.Tests.Infrastructure;
 
 namespace DiskTools.Module.Tests.Launcher;
 
-/// <summary>Runs the published launcher (output/disktools/disktools) as a child process with stdout and stderr captured.</summary>
+/// <summary>Runs the published launcher (output/launcher/disktools) as a child process with stdout and stderr captured.</summary>
 internal sealed class LauncherProcess : IDisposable
 {
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);

@@ -3,9 +3,8 @@ using Xunit;
 namespace DiskTools.Module.Tests.Launcher;
 
 /// <summary>
-/// The published disktools launcher, run as a user runs it. The hosted engine has only the core commands
-/// (no Write-Warning/Write-Error/Start-Sleep), so scripts write to the streams through an advanced
-/// function's $PSCmdlet, which is what cmdlets do too.
+/// The published disktools launcher, run as a user runs it. Scripts write to the streams through an
+/// advanced function's $PSCmdlet, which is what cmdlets do too.
 /// </summary>
 public sealed class LauncherTests : IDisposable
 {
