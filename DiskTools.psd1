@@ -21,6 +21,8 @@
         'Remove-BtrfsSnapshot'
         'Import-FileInventory'
         'Watch-LucidAudit'
+        'Set-FileTierState'
+        'Get-UnmatchedAuditEvent'
         'Get-DiskUsage'
         'Start-SyncSession'
         'Get-SyncSession'

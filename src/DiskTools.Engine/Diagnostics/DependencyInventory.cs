@@ -14,7 +14,6 @@ public static class DependencyInventory
         typeof(Npgsql.NpgsqlConnection),
         typeof(Renci.SshNet.SshClient),
         typeof(YamlDotNet.Serialization.Deserializer),
-        typeof(CsvHelper.CsvReader),
         typeof(Parquet.ParquetReader),
     ];
 

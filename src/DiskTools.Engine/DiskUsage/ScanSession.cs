@@ -123,5 +123,11 @@ public sealed class ScanSession
 
     public string FormatApparentTotal() => SizeText.Format(TotalApparentBytes);
 
+    /// <summary><see cref="FormatTotal"/> as a property: views read it, and it survives serialization.</summary>
+    public string FormattedTotal => FormatTotal();
+
+    /// <summary><see cref="FormatApparentTotal"/> as a property that survives serialization.</summary>
+    public string FormattedApparentTotal => FormatApparentTotal();
+
     public override string ToString() => $"{TargetPath} ({Status})";
 }

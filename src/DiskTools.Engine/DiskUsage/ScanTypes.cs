@@ -52,6 +52,12 @@ public sealed record ProgressSnapshot(
     public string FormatBytes() => SizeText.Format(ProcessedBytes);
 
     public string FormatRate() => SizeText.Format(RecentThroughputBytesPerSec) + "/s";
+
+    /// <summary><see cref="FormatBytes"/> as a property that survives serialization.</summary>
+    public string FormattedBytes => FormatBytes();
+
+    /// <summary><see cref="FormatRate"/> as a property that survives serialization.</summary>
+    public string FormattedRate => FormatRate();
 }
 
 /// <summary>What an entry of the disk-usage output is.</summary>
@@ -86,6 +92,9 @@ public sealed class DiskUsageEntry
     public required string Name { get; init; }
 
     public required DiskUsageEntryKind Kind { get; init; }
+
+    /// <summary>True for a directory; a plain property, so views can tell even on a deserialized entry (whose enum arrives as a number).</summary>
+    public bool IsDirectory => Kind == DiskUsageEntryKind.Directory;
 
     /// <summary>Allocated bytes (st_blocks × 512), as du -B1 reports.</summary>
     public required long Size { get; init; }
@@ -123,6 +132,12 @@ public sealed class DiskUsageEntry
 
     /// <summary>A bar of <paramref name="width"/> cells for <see cref="Share"/>, followed by the percent.</summary>
     public string FormatShare(int width) => SizeText.Bar(Share, width) + " " + ((int)Math.Round(Share * 100)).ToString(System.Globalization.CultureInfo.InvariantCulture).PadLeft(3) + "%";
+
+    /// <summary><see cref="FormatSize"/> as a property: views read it, and it survives serialization (jobs, remoting, Export-Clixml).</summary>
+    public string FormattedSize => FormatSize();
+
+    /// <summary><see cref="FormatShare"/> with the default view's 12-cell bar, as a property that survives serialization.</summary>
+    public string FormattedShare => FormatShare(12);
 
     public override string ToString() => Path;
 }

@@ -23,4 +23,12 @@ public interface IOutputWriter
 
     /// <summary>Asks whether a change may go ahead (honours -WhatIf and -Confirm); blocks until answered.</summary>
     bool ShouldProcess(string target, string action);
+
+    /// <summary>
+    /// Completes once everything written so far has been handled — each error as the caller's error
+    /// preference says. Awaited before a step that cannot be taken back (a commit): when the caller made an
+    /// error terminating (-ErrorAction Stop) or stopped the pipeline, it throws OperationCanceledException
+    /// instead, and the step is not taken.
+    /// </summary>
+    Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

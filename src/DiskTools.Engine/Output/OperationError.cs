@@ -20,6 +20,7 @@ public enum ErrorKind
     LimitsExceeded,
     OperationStopped,
     ProtocolError,
+    AuthenticationError,
 }
 
 /// <summary>One failure an operation reports, with a stable identifier and the object it concerns.</summary>
@@ -29,6 +30,9 @@ public enum ErrorKind
 /// <param name="Exception">The exception carrying the message.</param>
 public sealed record OperationError(string ErrorId, ErrorKind Kind, object? Target, Exception Exception)
 {
+    /// <summary>What to show instead of the exception's message (its text made safe for a terminal); null shows the message.</summary>
+    public string? DisplayMessage { get; init; }
+
     public OperationError(string errorId, ErrorKind kind, object? target, string message)
         : this(errorId, kind, target, new DiskToolsException(errorId, kind, message, target))
     {

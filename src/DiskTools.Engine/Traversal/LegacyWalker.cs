@@ -57,7 +57,7 @@ internal sealed unsafe class LegacyWalker
         })
         { IsBackground = true, Name = "disktools-walk-legacy" };
         thread.Start();
-        return done.Task;
+        return WalkerThreads.JoinedAsync(done.Task, thread);
     }
 
     private void Run()

@@ -59,7 +59,7 @@ internal sealed unsafe class OptimizedWalker
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var thread = new Thread(() => Run(done)) { IsBackground = true, Name = "disktools-walk-0" };
         thread.Start();
-        return done.Task;
+        return WalkerThreads.JoinedAsync(done.Task, thread);
     }
 
     private void Run(TaskCompletionSource done)

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
+using System.Runtime.ExceptionServices;
 using DiskTools.Engine.Output;
 
 namespace DiskTools.Infrastructure;
@@ -7,15 +8,22 @@ namespace DiskTools.Infrastructure;
 /// <summary>
 /// Base for cmdlets whose work runs on tasks. The work gets the pipeline's stop token; everything it
 /// writes (objects, errors, progress, ShouldProcess questions) goes through a queue that only the pipeline
-/// thread drains, because PowerShell allows Write* and ShouldProcess on that thread alone.
+/// thread drains, because PowerShell allows Write* and ShouldProcess on that thread alone. No step returns
+/// while its work runs: when the pipeline stops, a write throws (a terminating error under -ErrorAction Stop,
+/// a downstream Select-Object -First that needs no more) or SIGTERM/SIGHUP arrives, the work is cancelled
+/// and its cleanup awaited before the step ends.
 /// </summary>
 public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
 {
     private BlockingCollection<Action>? queue;
     private int pipelineThreadId;
+    private CancellationToken workToken;
 
-    /// <summary>Signalled when the pipeline stops (Ctrl+C, PowerShell.Stop, a downstream Select -First).</summary>
-    protected CancellationToken StopToken => PipelineStopToken;
+    /// <summary>
+    /// Signalled when the pipeline stops (Ctrl+C, PowerShell.Stop), a downstream command needs no more
+    /// (Select-Object -First), a write turned terminating (-ErrorAction Stop) or SIGTERM/SIGHUP arrived.
+    /// </summary>
+    protected CancellationToken StopToken => workToken.CanBeCanceled ? workToken : PipelineStopToken;
 
     protected virtual Task BeginProcessingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -39,7 +47,20 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
 
     void IOutputWriter.WriteObject(object item) => Post(() => WriteObject(item));
 
-    void IOutputWriter.WriteError(OperationError error) => Post(() => WriteError(ErrorRecords.From(error)));
+    void IOutputWriter.WriteError(OperationError error)
+    {
+        OperationError refined = Refine(error);
+        Post(() => WriteError(ErrorRecords.From(refined)));
+    }
+
+    /// <summary>
+    /// Gives a cmdlet family one place to turn failures of a shared dependency (the inventory database,
+    /// say) into its own errors: applied to every reported error and to the exception that ends the work.
+    /// </summary>
+    protected virtual OperationError Refine(OperationError error) => error;
+
+    /// <summary>The DiskTools error for an exception that ended the work, or null to let it pass as it is.</summary>
+    protected virtual DiskToolsException? Translate(Exception exception) => exception as DiskToolsException;
 
     void IOutputWriter.WriteWarning(string message) => Post(() => WriteWarning(message));
 
@@ -74,7 +95,25 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
             return false;
         }
 
-        return answer.Task.WaitAsync(PipelineStopToken).GetAwaiter().GetResult();
+        return answer.Task.WaitAsync(workToken).GetAwaiter().GetResult();
+    }
+
+    async Task IOutputWriter.FlushAsync(CancellationToken cancellationToken)
+    {
+        if (OnPipelineThread)
+        {
+            return;
+        }
+
+        // Queued behind everything written so far: it runs only if none of that threw on the pipeline thread.
+        CancellationToken work = workToken;
+        var handled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!TryPost(() => handled.TrySetResult()))
+        {
+            throw new OperationCanceledException("The pipeline has stopped.", work);
+        }
+
+        await handled.Task.WaitAsync(cancellationToken).WaitAsync(work).ConfigureAwait(false);
     }
 
     /// <summary>Writes a PowerShell error record from any thread.</summary>
@@ -113,64 +152,92 @@ public abstract class AsyncPSCmdlet : PSCmdlet, IOutputWriter
 
     private void Pump(Func<CancellationToken, Task> work)
     {
-        CancellationToken stop = PipelineStopToken;
         pipelineThreadId = Environment.CurrentManagedThreadId;
+
+        // The work's token: the pipeline's stop, a termination signal, or the pipeline thread giving up on
+        // the work (a terminating error, a downstream Select-Object -First) — the work ends in every case.
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(PipelineStopToken);
+        CancellationToken token = cancel.Token;
+        workToken = token;
         using var pending = new BlockingCollection<Action>();
         queue = pending;
-
-        Task task = Task.Run(
-            async () =>
-            {
-                try
+        ExceptionDispatchInfo? abandoned = null;
+        Task task;
+        using (TerminationSignals.Enlist(cancel))
+        {
+            task = Task.Run(
+                async () =>
                 {
-                    await work(stop).ConfigureAwait(false);
-                }
-                finally
-                {
-                    pending.CompleteAdding();
-                }
-            },
-            CancellationToken.None);
+                    try
+                    {
+                        await work(token).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        pending.CompleteAdding();
+                    }
+                },
+                CancellationToken.None);
 
-        try
-        {
-            foreach (Action action in pending.GetConsumingEnumerable(stop))
-            {
-                action();
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-            // Stopping: fall through and let the work observe the token and wind down.
-        }
-        finally
-        {
-            queue = null;
-        }
-
-        try
-        {
-            // The work honours the stop token, so this wait is short; waiting guarantees nothing the
-            // cmdlet started is still running once the pipeline has stopped.
             try
             {
-                task.GetAwaiter().GetResult();
+                foreach (Action action in pending.GetConsumingEnumerable(token))
+                {
+                    action();
+                }
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                // Stopping: fall through and let the work observe the token and wind down.
+            }
+            catch (Exception e)
+            {
+                // A write threw on the pipeline thread: -ErrorAction Stop turned an error into a terminating
+                // one, or the pipeline downstream stopped (StopUpstreamCommandsException, PipelineStoppedException).
+                // The cmdlet ends with that exception, but not before its work has ended.
+                abandoned = ExceptionDispatchInfo.Capture(e);
+                cancel.Cancel();
             }
             finally
             {
-                OnWorkEnded();
+                queue = null;
+            }
+
+            try
+            {
+                // The work honours the token, so this wait is short; waiting guarantees nothing the cmdlet
+                // started still runs once it returns, however it returns.
+                task.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default).Wait(CancellationToken.None);
+            }
+            finally
+            {
+                try
+                {
+                    OnWorkEnded();
+                }
+                finally
+                {
+                    workToken = CancellationToken.None;
+                }
             }
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+
+        TerminationSignals.EndProcessIfSignalled();
+        abandoned?.Throw();
+        try
+        {
+            task.GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }
-        catch (DiskToolsException known)
+        catch (Exception e) when (e is not OperationCanceledException && Translate(e) is { } known)
         {
-            ThrowTerminatingError(ErrorRecords.From(known.ToError()));
+            ThrowTerminatingError(ErrorRecords.From(Refine(known.ToError())));
         }
 
-        if (stop.IsCancellationRequested)
+        if (token.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
         }

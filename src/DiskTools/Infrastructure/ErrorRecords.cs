@@ -7,7 +7,15 @@ namespace DiskTools.Infrastructure;
 internal static class ErrorRecords
 {
     public static ErrorRecord From(OperationError error)
-        => new(error.Exception, error.ErrorId, Map(error.Kind), error.Target);
+    {
+        var record = new ErrorRecord(error.Exception, error.ErrorId, Map(error.Kind), error.Target);
+        if (error.DisplayMessage is { } shown)
+        {
+            record.ErrorDetails = new ErrorDetails(shown);
+        }
+
+        return record;
+    }
 
     public static ErrorRecord From(Exception exception, string fallbackId, ErrorCategory fallbackCategory, object? target)
         => exception is DiskToolsException known
@@ -32,6 +40,7 @@ internal static class ErrorRecords
         ErrorKind.LimitsExceeded => ErrorCategory.LimitsExceeded,
         ErrorKind.OperationStopped => ErrorCategory.OperationStopped,
         ErrorKind.ProtocolError => ErrorCategory.ProtocolError,
+        ErrorKind.AuthenticationError => ErrorCategory.AuthenticationError,
         _ => ErrorCategory.NotSpecified,
     };
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DiskTools.Engine.Output;
 using Microsoft.PowerShell.Commands;
 
 namespace DiskTools.Infrastructure;
@@ -62,6 +63,21 @@ internal static class PathResolver
         return resolved;
     }
 
+    /// <summary>
+    /// One local file argument (a config, a key, a file to write) as a file-system path, resolved against the
+    /// current location; a path of another provider is refused rather than taken as a relative file name.
+    /// </summary>
+    public static string ResolveLocalFile(PSCmdlet cmdlet, string path)
+    {
+        string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+        return provider.ImplementingType == typeof(FileSystemProvider)
+            ? resolved
+            : throw new DiskToolsException(NotFileSystemPathId, ErrorKind.InvalidArgument, NotFileSystemMessage(path, provider), path);
+    }
+
+    private static string NotFileSystemMessage(string path, ProviderInfo provider)
+        => $"'{path}' is {Article(provider.Name)} {provider.Name} path; DiskTools works on file-system paths only.";
+
     private static bool IsFileSystem(ProviderInfo provider, string path, Action<ErrorRecord> reportError)
     {
         if (provider.ImplementingType == typeof(FileSystemProvider))
@@ -70,12 +86,15 @@ internal static class PathResolver
         }
 
         reportError(new ErrorRecord(
-            new ArgumentException($"'{path}' is a {provider.Name} path; DiskTools works on file-system paths only."),
+            new ArgumentException(NotFileSystemMessage(path, provider)),
             NotFileSystemPathId,
             ErrorCategory.InvalidArgument,
             path));
         return false;
     }
+
+    /// <summary>"an Environment path", "a Function path".</summary>
+    private static string Article(string word) => word.Length > 0 && "AEIOUaeiou".Contains(word[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static ErrorRecord NotFound(string path)
         => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), PathNotFoundId, ErrorCategory.ObjectNotFound, path);

@@ -35,4 +35,10 @@ public sealed class RecordingWriter : IOutputWriter
     public void WriteProgress(ProgressInfo progress) => Progress.Enqueue(progress);
 
     public bool ShouldProcess(string target, string action) => true;
+
+    /// <summary>Acts as -ErrorAction Stop does: once an error was written, the caller has stopped the work.</summary>
+    public bool StopAtFirstError { get; init; }
+
+    public Task FlushAsync(CancellationToken cancellationToken)
+        => StopAtFirstError && !Errors.IsEmpty ? Task.FromCanceled(new CancellationToken(canceled: true)) : Task.CompletedTask;
 }

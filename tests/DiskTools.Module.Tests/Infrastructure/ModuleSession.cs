@@ -52,7 +52,7 @@ public sealed class ModuleSession : IDisposable
     }
 
     /// <summary>The launcher published by the build.</summary>
-    public static string LauncherPath => Path.Combine(OutputDirectory, "disktools", "disktools");
+    public static string LauncherPath => Path.Combine(OutputDirectory, "launcher", "disktools");
 
     public static string LocateManifest()
     {
@@ -127,8 +127,13 @@ public sealed record InvocationResult(
             [.. ps.Streams.Warning],
             [.. ps.Streams.Verbose],
             [.. ps.Streams.Information],
-            terminating);
+            terminating)
+        {
+            Debug = [.. ps.Streams.Debug],
+        };
     }
+
+    public IReadOnlyList<DebugRecord> Debug { get; init; } = [];
 
     /// <summary>Base objects of the output, for typed assertions.</summary>
     public IEnumerable<object> BaseObjects => Output.Select(o => o.BaseObject);

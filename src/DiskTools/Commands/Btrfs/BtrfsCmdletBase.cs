@@ -73,6 +73,15 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
     {
         string key = computerName ?? string.Empty;
         string directory = snapshotDirectory ?? SnapshotDirectory;
+
+        // Locally the paths are the user's and resolve like every other local path (against the current
+        // location; other providers refused); over SSH they are paths on the remote host and go as given.
+        bool local = string.IsNullOrEmpty(computerName);
+        if (local)
+        {
+            directory = ResolveLocalPath(directory)!;
+        }
+
         if (services.TryGetValue((key, directory), out BtrfsSnapshotService? existing))
         {
             return existing;
@@ -85,7 +94,12 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
             executors[key] = executor;
         }
 
-        var service = new BtrfsSnapshotService(executor, new SnapshotLocation { SnapshotDirectory = directory, FileSystem = FileSystem }, string.IsNullOrEmpty(computerName) ? null : computerName);
+        var location = new SnapshotLocation
+        {
+            SnapshotDirectory = directory,
+            FileSystem = local ? ResolveLocalPath(FileSystem) : FileSystem,
+        };
+        var service = new BtrfsSnapshotService(executor, location, local ? null : computerName);
         services[(key, directory)] = service;
         return service;
     }
@@ -99,5 +113,5 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
 
     /// <summary>A local file argument (ssh config, key) resolved against the current PowerShell location.</summary>
     private string? ResolveLocalPath(string? path)
-        => path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        => path is null ? null : PathResolver.ResolveLocalFile(this, path);
 }

@@ -65,14 +65,28 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
         int? maxAge = MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null;
         RetentionPlan plan = BtrfsSnapshotService.PlanRetention(candidates, new RetentionPolicy(KeepRecent, maxAge), DateTime.UtcNow);
         IOutputWriter output = this;
+        foreach (string notice in plan.Notices)
+        {
+            output.WriteWarning(notice);
+        }
+
         foreach (RetentionDecision session in plan.Sessions)
         {
-            output.WriteVerbose($"Session {session.SessionId} (newest {session.Newest:u}, {session.Snapshots.Count} snapshot(s)): {(session.Keep ? "keep" : "remove")} — {session.Reason}.");
+            output.WriteVerbose($"Session {session.SessionId} (newest created {session.Newest:u}, {session.Snapshots.Count} snapshot(s)): {(session.Keep ? "keep" : "remove")} — {session.Reason}.");
+            foreach (ProtectedSnapshot kept in session.Protected)
+            {
+                output.WriteVerbose($"Keeping {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}.");
+            }
+        }
+
+        foreach (ProtectedSnapshot kept in plan.Untouched)
+        {
+            output.WriteVerbose($"Leaving {kept.Snapshot.Path}: {kept.Reason}.");
         }
 
         foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
         {
-            foreach (BtrfsSnapshot snapshot in session.Snapshots)
+            foreach (BtrfsSnapshot snapshot in session.ToRemove)
             {
                 await RemoveOneAsync(service, snapshot, session.Reason, cancellationToken).ConfigureAwait(false);
             }

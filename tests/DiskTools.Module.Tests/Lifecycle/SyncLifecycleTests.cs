@@ -1,0 +1,214 @@
+using System.Diagnostics;
+using System.Text.Json;
+using DiskTools.Module.Tests.Sync;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace DiskTools.Module.Tests.Lifecycle;
+
+/// <summary>
+/// Nothing outlives a sync session, however the process running it ends: a terminating error under
+/// -ErrorAction Stop, SIGTERM or SIGHUP (timeout, systemctl stop, a dropped login) end it through Cleanup
+/// as Interrupted before anything else runs; after SIGKILL its children on both hosts die with it. Real
+/// pwsh and the launcher, real rsync over a real sshd, real btrfs.
+/// </summary>
+[Collection(SyncCollection.Name)]
+public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper output)
+{
+    private const int SigHup = 1;
+    private const int SigKill = 9;
+    private const int SigTerm = 15;
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(120);
+
+    private const string SessionScript = """
+        $null = Start-SyncSession -ComputerName $args[0] -SshConfigPath $args[1] -ConfigPath $args[2]
+        'AFTER-SESSION'
+        """;
+
+    [SkippableTheory]
+    [InlineData(Shell.Pwsh)]
+    [InlineData(Shell.Launcher)]
+    public void ErrorAction_Stop_ends_the_session_through_cleanup_before_the_catch_runs(Shell shell)
+    {
+        env.Require();
+        string config = SlowFolderConfig("erroraction", """
+            sync_jobs: { dummy_success: true, folder_sync: true }
+            dummy_success: { duration_seconds: 0, log_error: true }
+            """);
+        HashSet<string> earlier = ExistingLogs();
+        using ShellProcess run = ShellProcess.Start(shell, """
+            try {
+                $null = Start-SyncSession -ComputerName $args[0] -SshConfigPath $args[1] -ConfigPath $args[2] -ErrorAction Stop
+                'NOT THROWN'
+            }
+            catch {
+                "CAUGHT $($_.FullyQualifiedErrorId)"
+                $null = [Console]::In.ReadLine()
+            }
+            """, env.Args(config).Cast<string>().ToArray());
+        string caught = run.WaitForLine("CAUGHT ", Patience);
+        output.WriteLine(caught);
+
+        // At the catch, the cmdlet has returned: its session must be over, cleanup included.
+        string log = env.WaitForLog("\"job\":\"dummy_success\"", TimeSpan.FromSeconds(5), earlier);
+        JsonElement finished = Assert.Single(SyncEnvironment.LogLines(log), l => l.TryGetProperty("record", out JsonElement r) && r.GetString() == "session_finished");
+        output.WriteLine(finished.ToString());
+        Assert.Equal("Interrupted", finished.GetProperty("status").GetString());
+        Assert.StartsWith("SyncError", caught["CAUGHT ".Length..], StringComparison.Ordinal);
+        Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
+        Assert.DoesNotContain(ProcessTree.Descendants(run.Id), p => p.Command is "rsync" or "ssh" or "sleep");
+        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+        WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count == 0, TimeSpan.FromSeconds(10));
+        run.WriteLine(string.Empty);
+        Assert.Equal(0, run.WaitForExit(Patience));
+        Assert.DoesNotContain("NOT THROWN", run.Stdout, StringComparison.Ordinal);
+    }
+
+    [SkippableTheory]
+    [InlineData(Shell.Pwsh, SigTerm)]
+    [InlineData(Shell.Pwsh, SigHup)]
+    [InlineData(Shell.Launcher, SigTerm)]
+    [InlineData(Shell.Launcher, SigHup)]
+    public void A_termination_signal_ends_the_session_through_cleanup_as_Interrupted_within_2_s(Shell shell, int signal)
+    {
+        env.Require();
+        string config = SlowFolderConfig($"signal-{shell}-{signal}", "sync_jobs: { folder_sync: true }");
+        HashSet<string> earlier = ExistingLogs();
+        using ShellProcess run = ShellProcess.Start(shell, SessionScript, env.Args(config).Cast<string>().ToArray());
+        string log = WaitForLog(run, earlier);
+        WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count > 0, Patience);
+        IReadOnlyList<ProcessEntry> local = ProcessTree.Descendants(run.Id);
+        IReadOnlyList<ProcessEntry> remote = ProcessTree.Descendants(env.Server.ProcessId);
+        output.WriteLine($"local children: {string.Join(", ", local)}\nremote (under sshd): {string.Join(", ", remote)}");
+        Assert.Contains(local, p => p.Command == "rsync");
+
+        var watch = Stopwatch.StartNew();
+        run.Signal(signal);
+        int exitCode = run.WaitForExit(Patience);
+        watch.Stop();
+        output.WriteLine($"signal {signal}: exit {exitCode} after {watch.Elapsed.TotalMilliseconds:0} ms\n{run}");
+
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the shell took {watch.Elapsed} to end");
+        Assert.Equal(128 + signal, exitCode);
+        Assert.DoesNotContain("AFTER-SESSION", run.Stdout, StringComparison.Ordinal);
+        IReadOnlyList<JsonElement> lines = SyncEnvironment.LogLines(log);
+        Assert.Contains(lines, l => l.GetProperty("event").GetString()!.StartsWith("Interrupted; cleaning up.", StringComparison.Ordinal));
+        JsonElement finished = Assert.Single(lines, l => l.TryGetProperty("record", out JsonElement r) && r.GetString() == "session_finished");
+        Assert.Equal("Interrupted", finished.GetProperty("status").GetString());
+        Assert.DoesNotContain(local, p => p.Alive);
+        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+        // The target's processes were signalled by the cleanup; the last ones are reaped as their connection closes.
+        WaitUntil(() => !remote.Any(p => p.Alive), TimeSpan.FromSeconds(5));
+        Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint));
+    }
+
+    [SkippableTheory]
+    [InlineData(Shell.Pwsh)]
+    [InlineData(Shell.Launcher)]
+    public void After_SIGKILL_every_child_dies_on_both_hosts_and_no_lock_frees_while_one_still_writes(Shell shell)
+    {
+        env.Require();
+        string config = SlowFolderConfig($"kill-{shell}", "sync_jobs: { folder_sync: true }");
+        HashSet<string> earlier = ExistingLogs();
+        using ShellProcess run = ShellProcess.Start(shell, SessionScript, env.Args(config).Cast<string>().ToArray());
+        WaitForLog(run, earlier);
+        WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count > 0, Patience);
+        IReadOnlyList<ProcessEntry> local = ProcessTree.Descendants(run.Id);
+        IReadOnlyList<ProcessEntry> remote = ProcessTree.Descendants(env.Server.ProcessId);
+        output.WriteLine($"local children: {string.Join(", ", local)}\nremote (under sshd): {string.Join(", ", remote)}");
+        Assert.Contains(local, p => p.Command == "rsync");
+
+        var watch = Stopwatch.StartNew();
+        run.Signal(SigKill);
+        Assert.Equal(128 + SigKill, run.WaitForExit(Patience));
+
+        // Whenever a lock is seen free, nothing of the session may still write on that host.
+        string sourceLock = Path.Combine(env.LockDirectory, "sync-source.lock");
+        bool sourceFree = false, targetFree = false;
+        TimeSpan localGone = TimeSpan.Zero, remoteGone = TimeSpan.Zero;
+        while (!(sourceFree && targetFree && localGone > TimeSpan.Zero && remoteGone > TimeSpan.Zero))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(15), $"left after {watch.Elapsed}: {string.Join(", ", local.Concat(remote).Where(p => p.Alive))}");
+            if (!sourceFree && SyncEnvironment.LockIsFree(sourceLock))
+            {
+                sourceFree = true;
+                Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
+            }
+
+            if (!targetFree && TargetLockFree())
+            {
+                targetFree = true;
+                Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint));
+            }
+
+            if (localGone == TimeSpan.Zero && !local.Any(p => p.Alive))
+            {
+                localGone = watch.Elapsed;
+            }
+
+            if (remoteGone == TimeSpan.Zero && !remote.Any(p => p.Alive))
+            {
+                remoteGone = watch.Elapsed;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        output.WriteLine($"after SIGKILL: local children gone after {localGone.TotalMilliseconds:0} ms, the target's after {remoteGone.TotalMilliseconds:0} ms");
+        Assert.True(localGone < TimeSpan.FromSeconds(2), $"local children outlived the shell by {localGone}");
+    }
+
+    private string SlowFolderConfig(string name, string jobs)
+    {
+        string src = Path.Combine(SyncEnvironment.Data(env.Source), name);
+        string dst = Path.Combine(SyncEnvironment.Data(env.Target), name);
+        Directory.CreateDirectory(src);
+        using (FileStream big = File.Create(Path.Combine(src, "big.bin")))
+        {
+            big.Write(new byte[4 << 20]); // about a minute at the limit below: the tests end it long before
+        }
+
+        return env.WriteConfig($$"""
+            {{jobs}}
+            folder_sync:
+              bwlimit_kib: 64
+              folders: [{ source: "{{src}}", target: "{{dst}}" }]
+            """, disk: "check_interval: 30");
+    }
+
+    /// <summary>Waits until the session's folder_sync job has started; says what the shell printed when it never does.</summary>
+    private string WaitForLog(ShellProcess run, HashSet<string> earlier)
+    {
+        try
+        {
+            return env.WaitForLog("\"job\":\"folder_sync\"", Patience, earlier);
+        }
+        catch (TimeoutException e)
+        {
+            string[] logs = Directory.Exists(env.LogDirectory) ? [.. Directory.GetFiles(env.LogDirectory).Where(f => !earlier.Contains(f))] : [];
+            throw new TimeoutException($"{e.Message}\n{run}\nnew logs:\n{string.Join("\n", logs.Select(SyncEnvironment.ReadShared))}", e);
+        }
+    }
+
+    private HashSet<string> ExistingLogs() => Directory.Exists(env.LogDirectory) ? [.. Directory.GetFiles(env.LogDirectory)] : [];
+
+    private bool TargetLockFree()
+    {
+        string[] candidates = [Path.Combine(env.LockDirectory, "sync-target.lock"), "/run/user/0/disktools/sync-target.lock", "/tmp/disktools-0/sync-target.lock"];
+        return candidates.All(SyncEnvironment.LockIsFree);
+    }
+
+    private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"condition not met within {timeout}");
+            }
+
+            Thread.Sleep(50);
+        }
+    }
+}
