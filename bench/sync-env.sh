@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up what a sync session needs on one machine (root): two loop-mounted btrfs volumes with @data and
-# .snapshots (source and target) and a private sshd on localhost with its own keys and ssh_config alias.
+# .snapshots (source and target) and a private sshd on localhost with its own keys and ssh_config alias,
+# isolated like another machine (own mount namespace, machine id and /run).
 # Source it, then call sync_env_up <dir> [size]; sync_env_down <dir> removes everything.
 sync_env_up() {
   local dir=$1 size=${2:-1G}
@@ -30,7 +31,15 @@ PermitRootLogin yes
 StrictModes no
 MaxSessions 50
 CFG
-  /usr/sbin/sshd -f "$dir/sshd_config"
+  # The target is another machine as far as the session can tell: sshd runs in its own mount namespace with
+  # its own /etc/machine-id and a private /run (its own lock directory), as the test fixture's target does.
+  python3 -c 'import uuid; print(uuid.uuid4().hex)' > "$dir/machine-id"
+  unshare -m --propagation slave sh -c '
+    set -e
+    mount -t tmpfs -o mode=755 disktools-run /run
+    mkdir -m 755 /run/sshd
+    mount --bind "$1" /etc/machine-id
+    exec /usr/sbin/sshd -f "$2"' sh "$dir/machine-id" "$dir/sshd_config"
   echo "[127.0.0.1]:$port $(cat "$dir/host_key.pub")" > "$dir/known_hosts"
   cat > "$dir/ssh_config" <<CFG
 Host disktools-bench

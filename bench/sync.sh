@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 files=${1:-10000}
-launcher=output/disktools/disktools
+launcher=output/launcher/disktools
 [ -x "$launcher" ] || { echo "build first: ./build.sh build" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "bench/sync.sh needs root (loop-mounted btrfs)" >&2; exit 1; }
 . bench/sync-env.sh

@@ -56,7 +56,13 @@ public sealed class BtrfsVolume : IDisposable
     /// <paramref name="subvolumes"/> at the top level. Small images (under 256 MiB) use mixed block groups,
     /// which mkfs.btrfs requires for them.
     /// </summary>
-    public static BtrfsVolume Create(long sizeBytes = 256L << 20, params string[] subvolumes)
+    public static BtrfsVolume Create(long sizeBytes = 256L << 20, params string[] subvolumes) => CreateUnder(null, sizeBytes, subvolumes);
+
+    /// <summary>
+    /// As <see cref="Create"/>, with the volume's directory in <paramref name="parent"/> (e.g. an isolated
+    /// <see cref="SshServer.SharedDirectory"/>, so the server's namespace sees the volume too).
+    /// </summary>
+    public static BtrfsVolume CreateUnder(string? parent, long sizeBytes, params string[] subvolumes)
     {
         Prerequisite.Require(Prerequisite.IsRoot, "btrfs volumes need root (losetup and mount)");
         foreach (string tool in new[] { "mkfs.btrfs", "btrfs", "losetup", "mount", "umount" })
@@ -64,7 +70,7 @@ public sealed class BtrfsVolume : IDisposable
             Prerequisite.Require(Prerequisite.FindExecutable(tool) is not null, $"{tool} not found; install 'btrfs-progs' and 'util-linux'");
         }
 
-        var volume = new BtrfsVolume(FixtureDirectory.Create("btrfs"));
+        var volume = new BtrfsVolume(FixtureDirectory.Create("btrfs", parent));
         ExitCleanup.Register(volume);
         Watchdog.Start(volume._root, WatchdogCleanup);
         try

@@ -3,9 +3,9 @@ namespace DiskTools.TestFixtures;
 /// <summary>Unique, short temp directories for fixtures (short because unix socket paths max out at 107 bytes).</summary>
 internal static class FixtureDirectory
 {
-    public static string Create(string kind)
+    public static string Create(string kind, string? parent = null)
     {
-        string path = Path.Combine(Path.GetTempPath(), $"disktools-{kind}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
+        string path = Path.Combine(parent ?? Path.GetTempPath(), $"disktools-{kind}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(path);
         return path;
     }

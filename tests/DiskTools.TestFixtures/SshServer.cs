@@ -21,19 +21,50 @@ public sealed class SshServer : IDisposable
     private bool _disposed;
 
     // Run by the watchdog when the test process died without stopping sshd. The pid file is checked
-    // against the process's command line, so a recycled pid is never killed.
+    // against the process's command line, so a recycled pid is never killed. Mounts below the directory
+    // (an isolated server's shared directory and volumes in it) go first, so rm never reaches into them.
     private const string WatchdogCleanup = """
         pid=$(cat "$dir/sshd.pid")
         if [ -n "$pid" ] && grep -aqF "$dir/" "/proc/$pid/cmdline"; then
             pkill -KILL -P "$pid"
             kill -KILL "$pid"
         fi
-        rm -rf "$dir"
+        for mp in $(awk -v d="$dir/" 'index($5, d) == 1 { print $5 }' /proc/self/mountinfo | tac); do
+            umount "$mp" || umount -l "$mp"
+        done
+        awk -v d="$dir/" 'index($5, d) == 1 { found = 1 } END { exit !found }' /proc/self/mountinfo || rm -rf "$dir"
         """;
 
-    private SshServer(string root)
+    // The isolated server's namespace: a private /run (its own lock directory and /run/sshd), its own
+    // machine id and, when asked, its own hostname (written to the UTS namespace as raw bytes); and the rc
+    // file. $1 the machine-id file, $2 the hostname file (may be absent), $3 the rc file, $4 the
+    // user's ~/.bashrc it stands in for; then sshd's command line.
+    private const string IsolationScript = """
+        set -e
+        mount -t tmpfs -o mode=755 disktools-run /run
+        mkdir -m 755 /run/sshd
+        mount --bind "$1" /etc/machine-id
+        if [ -f "$2" ]; then cat "$2" > /proc/sys/kernel/hostname; fi
+        [ -e "$4" ] || : > "$4"
+        mount --bind "$3" "$4"
+        shift 4
+        exec "$@"
+        """;
+
+    // An isolated server's logins read a rc file of the fixture's own in place of the user's ~/.bashrc.
+    // This machine's ~/.bashrc runs pyenv's rehash, which keeps a lock file while it works: a test that kills
+    // a login at the wrong moment leaves the lock behind, and every later login then waits for it. Tests must
+    // not depend on what an earlier test happened to kill; bench/ measures logins with the real rc files.
+    // A server in this namespace (StartPrivate) cannot have one: volumes mounted after it started would not
+    // reach a namespace of its own, so its logins read the real rc files, and it sets PYENV_REHASH_TIMEOUT=0.
+
+    private readonly SshIsolation? _isolation;
+    private string? _hostKeyPath;
+
+    private SshServer(string root, SshIsolation? isolation = null)
     {
         _root = root;
+        _isolation = isolation;
     }
 
     /// <summary>One sshd per test process, started on first use and stopped when the process exits.</summary>
@@ -78,7 +109,66 @@ public sealed class SshServer : IDisposable
         }
     }
 
-    private string HostKeyPath => Path.Combine(_root, "ssh_host_ed25519_key");
+    private string HostKeyPath => _hostKeyPath ?? Path.Combine(_root, "ssh_host_ed25519_key");
+
+    /// <summary>
+    /// An isolated server's shared directory: what is mounted below it (e.g. a <see cref="BtrfsVolume"/> made
+    /// with <see cref="BtrfsVolume.CreateUnder"/>) appears in the server's mount namespace too.
+    /// </summary>
+    public string SharedDirectory => Path.Combine(_root, "shared");
+
+    /// <summary>The machine id the isolated server's host has (its own /etc/machine-id).</summary>
+    public string? MachineId { get; private set; }
+
+    /// <summary>Whether the server runs in a mount namespace of its own (<see cref="StartIsolated"/>).</summary>
+    public bool IsIsolated => _isolation is not null;
+
+    /// <summary>
+    /// A path as the server's processes see it, readable from here: through /proc/&lt;sshd&gt;/root, which is the
+    /// root of the server's mount namespace (its private /run, for instance).
+    /// </summary>
+    public string PathInside(string path) => IsIsolated ? $"/proc/{ProcessId}/root{path}" : path;
+
+    /// <summary>
+    /// An sshd that is another machine as far as a session can tell: in a mount (and UTS) namespace of its own
+    /// with a private /run and its own /etc/machine-id, optionally its own hostname and host key. Volumes for
+    /// it go under <see cref="SharedDirectory"/> (mounts there propagate into the namespace). Root only.
+    /// </summary>
+    public static SshServer StartIsolated(SshIsolation? isolation = null)
+    {
+        isolation ??= new SshIsolation();
+        Prerequisite.Require(Prerequisite.IsRoot, "an isolated sshd needs root (mount namespaces)");
+        Prerequisite.Require(Prerequisite.FindExecutable("unshare") is not null, "unshare not found; install 'util-linux'");
+        Prerequisite.Require(File.Exists("/etc/machine-id"), "/etc/machine-id is missing; an isolated sshd hides it behind its own");
+        Prerequisite.Require(File.Exists(SshdPath), $"{SshdPath} not found; install the 'openssh-server' package");
+        Prerequisite.Require(Prerequisite.FindExecutable("ssh-keygen") is not null, "ssh-keygen not found; install the 'openssh-client' package");
+
+        var server = new SshServer(FixtureDirectory.Create("ssh"), isolation);
+        ExitCleanup.Register(server);
+        Watchdog.Start(server._root, WatchdogCleanup);
+        try
+        {
+            Directory.CreateDirectory(server.SharedDirectory);
+            ProcessRunner.Run("mount", "--bind", server.SharedDirectory, server.SharedDirectory);
+            ProcessRunner.Run("mount", "--make-shared", server.SharedDirectory);
+            server.MachineId = isolation.MachineId ?? Guid.NewGuid().ToString("N");
+            File.WriteAllText(Path.Combine(server._root, "machine-id"), server.MachineId + "\n");
+            if (isolation.Hostname is { } name)
+            {
+                File.WriteAllBytes(Path.Combine(server._root, "hostname"), Encoding.UTF8.GetBytes(name));
+            }
+
+            server._hostKeyPath = isolation.HostKeyPath;
+            server.GenerateKeys();
+            server.Launch();
+            return server;
+        }
+        catch
+        {
+            server.Dispose();
+            throw;
+        }
+    }
 
     private string SshdConfigPath => Path.Combine(_root, "sshd_config");
 
@@ -172,12 +262,25 @@ public sealed class SshServer : IDisposable
             _sshd = null;
         }
 
+        if (IsIsolated && MountTable.IsMounted(SharedDirectory))
+        {
+            // Volumes below it were disposed first; lazily if something still holds the bind mount.
+            if (!ProcessRunner.TryRun("umount", [SharedDirectory], TimeSpan.FromSeconds(30)).Succeeded)
+            {
+                ProcessRunner.TryRun("umount", ["-l", SharedDirectory], TimeSpan.FromSeconds(30));
+            }
+        }
+
         FixtureDirectory.Delete(_root);
     }
 
     private void GenerateKeys()
     {
-        ProcessRunner.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "disktools-test-host", "-f", HostKeyPath);
+        if (_hostKeyPath is null)
+        {
+            ProcessRunner.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "disktools-test-host", "-f", HostKeyPath);
+        }
+
         ProcessRunner.Run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "disktools-test-user", "-f", PrivateKeyPath);
         File.Copy(PrivateKeyPath + ".pub", Path.Combine(_root, "authorized_keys"));
 
@@ -223,7 +326,14 @@ public sealed class SshServer : IDisposable
             _log.Clear();
         }
 
-        var startInfo = new ProcessStartInfo(SshdPath)
+        string rcFile = _isolation?.ShellRcFile ?? Path.Combine(_root, "login-rc");
+        if (IsIsolated && !File.Exists(rcFile))
+        {
+            File.WriteAllText(rcFile, "# The logins of a DiskTools test sshd read nothing else.\n");
+        }
+
+        string userRc = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".bashrc");
+        var startInfo = new ProcessStartInfo(IsIsolated ? "unshare" : SshdPath)
         {
             UseShellExecute = false,
             RedirectStandardError = true,
@@ -231,7 +341,11 @@ public sealed class SshServer : IDisposable
             RedirectStandardInput = true,
             WorkingDirectory = _root,
         };
-        foreach (string arg in new[] { "-D", "-e", "-f", SshdConfigPath })
+        string[] command = IsIsolated
+            ? ["--mount", "--uts", "--propagation", "slave", "--", "/bin/sh", "-c", IsolationScript, "disktools-isolated-sshd",
+                Path.Combine(_root, "machine-id"), Path.Combine(_root, "hostname"), rcFile, userRc, SshdPath, "-D", "-e", "-f", SshdConfigPath]
+            : ["-D", "-e", "-f", SshdConfigPath];
+        foreach (string arg in command)
         {
             startInfo.ArgumentList.Add(arg);
         }
@@ -304,7 +418,7 @@ public sealed class SshServer : IDisposable
             MaxSessions 50
             Subsystem sftp internal-sftp
             LogLevel INFO
-
+            {SessionEnvironmentLine()}
             """);
 
         File.WriteAllText(KnownHostsPath, $"[{Host}]:{Port} {HostPublicKey}\n");
@@ -330,6 +444,10 @@ public sealed class SshServer : IDisposable
             File.SetUnixFileMode(ConfigPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
     }
+
+    // One SetEnv line for every variable: sshd takes the first SetEnv line and ignores the rest.
+    private string SessionEnvironmentLine()
+        => "SetEnv PYENV_REHASH_TIMEOUT=0" + string.Concat((_isolation?.SessionEnvironment ?? new Dictionary<string, string>()).Select(e => $" \"{e.Key}={e.Value}\""));
 
     /// <summary>Direct children of <paramref name="pid"/>, from /proc/&lt;pid&gt;/task/*/children.</summary>
     private static List<int> ChildrenOf(int pid)
@@ -359,4 +477,26 @@ public sealed class SshServer : IDisposable
 
         return children;
     }
+}
+
+/// <summary>How an isolated sshd's host differs from this one (see <see cref="SshServer.StartIsolated"/>).</summary>
+public sealed record SshIsolation
+{
+    /// <summary>Its /etc/machine-id (32 hex digits); null for a fresh random one.</summary>
+    public string? MachineId { get; init; }
+
+    /// <summary>Its hostname as uname -n reports it, any bytes the kernel takes; null keeps this one's.</summary>
+    public string? Hostname { get; init; }
+
+    /// <summary>A host key file to serve instead of a generated one (e.g. this machine's own).</summary>
+    public string? HostKeyPath { get; init; }
+
+    /// <summary>
+    /// A file that stands in for the user's ~/.bashrc on the server (bash reads it before every command an
+    /// SSH session runs, as it reads a real host's); null for the fixture's empty one.
+    /// </summary>
+    public string? ShellRcFile { get; init; }
+
+    /// <summary>Variables every session on the server gets (sshd's SetEnv), e.g. the target's own XDG_DATA_HOME.</summary>
+    public IReadOnlyDictionary<string, string>? SessionEnvironment { get; init; }
 }

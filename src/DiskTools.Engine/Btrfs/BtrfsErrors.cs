@@ -28,7 +28,7 @@ public static class BtrfsErrors
     {
         string stderr = result.StandardError.Trim();
         string detail = stderr.Length > 0 ? stderr : result.StandardOutput.Trim();
-        if (result.ExitCode == CommandResult.CommandNotFound && command.Program == "btrfs")
+        if (result.ExitCode == CommandResult.CommandNotFound && (command.Program == "btrfs" || command.Arguments.Contains("btrfs")))
         {
             return new DiskToolsException(BtrfsProgsNotFound, ErrorKind.NotInstalled,
                 $"btrfs-progs is not installed on {host} (the 'btrfs' command was not found on its PATH). Install the btrfs-progs package there.", host);

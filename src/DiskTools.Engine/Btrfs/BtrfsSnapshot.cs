@@ -8,8 +8,14 @@ public sealed record BtrfsSnapshot
 
     public required SnapshotPhase Phase { get; init; }
 
-    /// <summary>When it was taken, UTC, to the second (from its name).</summary>
+    /// <summary>When it was taken according to its name, UTC, to the second. Only a label: retention never trusts it.</summary>
     public required DateTime Timestamp { get; init; }
+
+    /// <summary>
+    /// When btrfs created it (the subvolume's otime), UTC, on the host's clock; null when btrfs records none
+    /// (a plain subvolume that merely carries a snapshot name). Retention ranks and ages by this.
+    /// </summary>
+    public DateTime? CreatedAt { get; init; }
 
     /// <summary>8 hex digits shared by every snapshot of one session.</summary>
     public required string SessionId { get; init; }

@@ -16,8 +16,8 @@ public sealed class BtrfsSnapshotService
 
     private const string CreateScript =
         "if [ -e \"$2\" ] || [ -L \"$2\" ]; then exit 17; fi\n" +
-        "btrfs subvolume snapshot -r \"$1\" \"$2\" >/dev/null || exit\n" +
-        "exec btrfs subvolume show \"$2\"";
+        "btrfs subvolume snapshot -r -- \"$1\" \"$2\" >/dev/null || exit\n" +
+        "exec env TZ=UTC0 LC_ALL=C btrfs subvolume show -- \"$2\"";
 
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(10);
     private readonly ICommandExecutor executor;
@@ -53,6 +53,36 @@ public sealed class BtrfsSnapshotService
             .Select(s => new BtrfsSubvolume(s.Path, s.Id, s.Uuid, host.Mounts.Locate(host.Device, "/" + s.Path)))
             .OrderBy(s => s.Name, StringComparer.Ordinal)
             .ToArray();
+    }
+
+    /// <summary>
+    /// The subvolume whose snapshot holds <paramref name="path"/> on the host: its path below the top level
+    /// (e.g. "@home"; "" for the top level itself) — the innermost subvolume containing the path, since a
+    /// snapshot never descends into a nested one. Null when the path is not on this btrfs filesystem. The
+    /// path need not exist yet: symbolic links in the part that does are resolved on the host.
+    /// </summary>
+    public async Task<string?> FindSubvolumeAsync(string path, CancellationToken cancellationToken)
+    {
+        HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
+        CommandResult resolved = await executor.RunAsync(CommandLine.Create("realpath", "-m", "--", path), CommandTimeout, cancellationToken).ConfigureAwait(false);
+        if (!resolved.Succeeded)
+        {
+            throw new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot resolve {path} on {host.HostName}: {resolved.StandardError.Trim()}", path);
+        }
+
+        string real = resolved.StandardOutput.TrimEnd('\n');
+        MountEntry? mount = host.Mounts.MountContaining(real);
+        if (mount is null || mount.FileSystemType != "btrfs" || mount.Device != host.Device)
+        {
+            return null;
+        }
+
+        string inFileSystem = (mount.Root.TrimEnd('/') + real[mount.MountPoint.TrimEnd('/').Length..]).Trim('/');
+        return host.Subvolumes
+            .Select(s => s.Path)
+            .Where(p => inFileSystem == p || inFileSystem.StartsWith(p + "/", StringComparison.Ordinal))
+            .OrderByDescending(p => p.Length)
+            .FirstOrDefault() ?? string.Empty;
     }
 
     /// <summary>
@@ -108,7 +138,7 @@ public sealed class BtrfsSnapshotService
 
         if (!shown.Succeeded)
         {
-            throw BtrfsErrors.FromCommand(shown, new CommandLine("btrfs", ["subvolume", "snapshot", "-r", source, destination]), host.HostName, destination);
+            throw BtrfsErrors.FromCommand(shown, new CommandLine("btrfs", ["subvolume", "snapshot", "-r", "--", source, destination]), host.HostName, destination);
         }
 
         SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
@@ -116,7 +146,7 @@ public sealed class BtrfsSnapshotService
         // Keep the cached listing current instead of listing the whole filesystem again.
         layout = host with
         {
-            Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative)],
+            Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative, details.CreatedUtc)],
             ReadOnlyIds = details.ReadOnly ? new HashSet<long>(host.ReadOnlyIds) { details.Id } : host.ReadOnlyIds,
         };
         SnapshotName.TryParse(name, out SnapshotNameParts parts);
@@ -125,6 +155,7 @@ public sealed class BtrfsSnapshotService
             Subvolume = parts.Subvolume,
             Phase = parts.Phase,
             Timestamp = parts.Timestamp,
+            CreatedAt = details.CreatedUtc,
             SessionId = parts.SessionId,
             Host = host.HostName,
             Path = destination,
@@ -161,6 +192,7 @@ public sealed class BtrfsSnapshotService
                 Subvolume = parts.Subvolume,
                 Phase = parts.Phase,
                 Timestamp = parts.Timestamp,
+                CreatedAt = entry.CreatedUtc,
                 SessionId = parts.SessionId,
                 Host = host.HostName,
                 Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
@@ -181,8 +213,8 @@ public sealed class BtrfsSnapshotService
     }
 
     /// <summary>Decides what retention keeps and removes; pure, nothing is deleted.</summary>
-    public static RetentionPlan PlanRetention(IEnumerable<BtrfsSnapshot> snapshots, RetentionPolicy policy, DateTime nowUtc)
-        => RetentionPlanner.Plan(snapshots, policy, nowUtc);
+    public static RetentionPlan PlanRetention(IEnumerable<BtrfsSnapshot> snapshots, RetentionPolicy policy, DateTime nowUtc, RetentionGuard? guard = null)
+        => RetentionPlanner.Plan(snapshots, policy, nowUtc, guard);
 
     /// <summary>
     /// Deletes one snapshot. Refuses anything whose name does not follow the pattern, that is not directly in
@@ -214,7 +246,7 @@ public sealed class BtrfsSnapshotService
                 $"There is no snapshot '{name}' in {host.SnapshotDirectory} on {host.HostName}.", snapshot.Path);
         }
 
-        await RunBtrfsAsync(host.HostName, snapshot.Path, cancellationToken, "subvolume", "delete", snapshot.Path).ConfigureAwait(false);
+        await RunBtrfsAsync(host.HostName, snapshot.Path, cancellationToken, "subvolume", "delete", "--", snapshot.Path).ConfigureAwait(false);
         layout = host with { Subvolumes = host.Subvolumes.Where(s => s.Path != relative).ToArray() };
     }
 
@@ -289,10 +321,17 @@ public sealed class BtrfsSnapshotService
         // The directory as btrfs subvolume list names paths: relative to the top level, e.g. "@/.snapshots".
         string inFileSystem = (dirMount.Root.TrimEnd('/') + snapshotDirectory.Result[dirMount.MountPoint.TrimEnd('/').Length..]).Trim('/');
         // Both listings at once: all subvolumes, and which of them are read-only (-r filters on the flag).
-        Task<CommandResult> listed = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", fsMount.MountPoint);
-        Task<CommandResult> readOnly = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-r", fsMount.MountPoint);
-        await Task.WhenAll(listed, readOnly).ConfigureAwait(false);
-        var subvolumes = SubvolumeListing.Parse(listed.Result.StandardOutput);
+        Task<CommandResult> listed = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-u", "-q", "--", fsMount.MountPoint);
+        Task<CommandResult> readOnly = RunBtrfsAsync(host, fsMount.MountPoint, cancellationToken, "subvolume", "list", "-a", "-r", "--", fsMount.MountPoint);
+        // The creation times (otime) btrfs records, which only the snapshot listing (-s) shows, in the
+        // command's local time: TZ=UTC0 makes that UTC whatever the host's zone.
+        Task<CommandResult> created = RunAsync(host, fsMount.MountPoint, cancellationToken,
+            new CommandLine("env", ["TZ=UTC0", "LC_ALL=C", "btrfs", "subvolume", "list", "-a", "-s", "--", fsMount.MountPoint]));
+        await Task.WhenAll(listed, readOnly, created).ConfigureAwait(false);
+        var createdById = SubvolumeListing.Parse(created.Result.StandardOutput)
+            .Where(e => e.CreatedUtc is not null).ToDictionary(e => e.Id, e => e.CreatedUtc);
+        var subvolumes = SubvolumeListing.Parse(listed.Result.StandardOutput)
+            .Select(e => createdById.TryGetValue(e.Id, out DateTime? otime) ? e with { CreatedUtc = otime } : e).ToArray();
         var readOnlyIds = SubvolumeListing.Parse(readOnly.Result.StandardOutput).Select(e => e.Id).ToHashSet();
         return new HostLayout(host, mounts, fsMount.Device, fsMount.MountPoint, snapshotDirectory.Result, inFileSystem, subvolumes, readOnlyIds);
     }
@@ -324,9 +363,11 @@ public sealed class BtrfsSnapshotService
         => new(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
             $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
 
-    private async Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)
+    private Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)
+        => RunAsync(host, target, cancellationToken, new CommandLine("btrfs", arguments));
+
+    private async Task<CommandResult> RunAsync(string host, object target, CancellationToken cancellationToken, CommandLine command)
     {
-        var command = new CommandLine("btrfs", arguments);
         CommandResult result = await executor.RunAsync(command, CommandTimeout, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? result : throw BtrfsErrors.FromCommand(result, command, host, target);
     }

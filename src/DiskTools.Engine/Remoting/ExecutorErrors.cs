@@ -15,6 +15,29 @@ public static class ExecutorErrors
     public const string ConnectionLost = "SshConnectionLost";
     public const string FileTransferFailed = "FileTransferFailed";
     public const string InvalidSshConfig = "InvalidSshConfig";
+    public const string HostNameInvalid = "SshHostNameInvalid";
+
+    /// <summary>
+    /// Refuses a host (or user@host) that ssh, rsync or a shell would read as something else: a leading '-'
+    /// (an option to ssh), whitespace or control characters (split into several words or lines).
+    /// </summary>
+    public static void ValidateHostName(string host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        int at = host.LastIndexOf('@');
+        string user = at > 0 ? host[..at] : string.Empty;
+        string name = at > 0 ? host[(at + 1)..] : host;
+        string? why = name.Length == 0 ? "it names no host"
+            : host.StartsWith('-') || name.StartsWith('-') ? "it starts with '-', which ssh would take as an option"
+            : host.Any(c => char.IsWhiteSpace(c) || char.IsControl(c)) ? "it contains whitespace or control characters"
+            : user.StartsWith('-') ? "its user name starts with '-'"
+            : null;
+        if (why is not null)
+        {
+            throw new DiskToolsException(HostNameInvalid, ErrorKind.InvalidArgument,
+                $"'{host.ReplaceLineEndings("\\n")}' is not usable as a host name: {why}.", host);
+        }
+    }
 
     internal static DiskToolsException TimedOut(CommandLine command, TimeSpan timeout, string target)
         => new(CommandTimedOut, ErrorKind.OperationTimeout,

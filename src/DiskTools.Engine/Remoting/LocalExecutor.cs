@@ -9,14 +9,25 @@ namespace DiskTools.Engine.Remoting;
 /// Runs commands on this machine with <see cref="Process"/> and an argument list — no shell is involved.
 /// Each command is started through util-linux <c>setsid</c>, which makes it the leader of a new session and
 /// process group, so terminating it signals everything it started; the program is looked up on the PATH
-/// of the command's environment (127 when missing, as a shell would report).
+/// of the command's environment (127 when missing, as a shell would report). In front of that, util-linux
+/// <c>setpriv --pdeathsig KILL</c> has the kernel kill the command when this process dies, even by SIGKILL,
+/// so no command outlives the session that started it. The kernel ties that to the thread that started the
+/// child, so every child is started from one thread that lives as long as the process (<see cref="ChildSpawner"/>).
 /// </summary>
 public sealed class LocalExecutor : ICommandExecutor
 {
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid", "/usr/local/bin/setsid"];
+    private static readonly string[] SetprivCandidates = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/local/bin/setpriv"];
     private readonly IReadOnlyDictionary<string, string?> environment;
     private readonly string? setsid = SetsidCandidates.FirstOrDefault(File.Exists);
+    private readonly string? setpriv = SetprivCandidates.FirstOrDefault(File.Exists);
     private readonly ConcurrentDictionary<LocalRunningCommand, byte> running = new();
+
+    /// <summary>
+    /// Close-on-exec descriptors every command this executor starts inherits, and no other program: a sync
+    /// session's lock, so that the lock stays held while any of the session's children could still write.
+    /// </summary>
+    internal IReadOnlyCollection<int> InheritedDescriptors { get; init; } = [];
 
     /// <param name="environment">Variables to set (or, with a null value, remove) for every command, e.g. PATH.</param>
     public LocalExecutor(IReadOnlyDictionary<string, string?>? environment = null)
@@ -84,11 +95,27 @@ public sealed class LocalExecutor : ICommandExecutor
             StandardOutputEncoding = System.Text.Encoding.UTF8,
             StandardErrorEncoding = System.Text.Encoding.UTF8,
         };
+        var prefix = new List<string>();
+        if (setpriv is not null)
+        {
+            // Dies with this process: the parent-death signal survives the execs that follow.
+            prefix.AddRange([setpriv, "--pdeathsig", "KILL", "--"]);
+        }
+
         if (setsid is not null)
         {
             // --wait: should setsid ever have to fork, it still reports the program's exit status.
-            start.FileName = setsid;
-            start.ArgumentList.Add("--wait");
+            prefix.AddRange([setsid, "--wait"]);
+        }
+
+        if (prefix.Count > 0)
+        {
+            start.FileName = prefix[0];
+            foreach (string word in prefix.Skip(1))
+            {
+                start.ArgumentList.Add(word);
+            }
+
             start.ArgumentList.Add(command.Program);
         }
         else
@@ -116,7 +143,7 @@ public sealed class LocalExecutor : ICommandExecutor
         Process process = new() { StartInfo = start };
         try
         {
-            process.Start();
+            ChildSpawner.Start(process, InheritedDescriptors);
         }
         catch (Win32Exception e)
         {

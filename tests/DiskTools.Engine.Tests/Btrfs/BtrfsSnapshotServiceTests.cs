@@ -59,53 +59,57 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
 
     [SkippableTheory]
     [MemberData(nameof(Kinds))]
-    public async Task RetentionOnAFabricatedHistoryDeletesOnlyWhatThePlanSays(string kind)
+    public async Task RetentionRanksByTheCreationTimeBtrfsRecordsNotByTheDateInTheName(string kind)
     {
         await using ICommandExecutor executor = await ExecutorFactory.CreateAsync(kind);
         string directory = fixture.NewSnapshotDirectory();
         var service = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = directory });
         DateTime now = DateTime.UtcNow;
-        string[] sessions = ["0000000a", "0000000b", "0000000c", "0000000d"]; // 1, 10, 20 and 40 days old
-        int[] ages = [1, 10, 20, 40];
+        // Created one after another, a second apart, with names that claim the opposite order: d's name is the
+        // newest (1 day old), a's the oldest (40 days old), but btrfs created a last.
+        string[] sessions = ["0000000d", "0000000c", "0000000b", "0000000a"];
+        int[] namedAgeDays = [1, 10, 20, 40];
         for (int i = 0; i < sessions.Length; i++)
         {
-            DateTime at = now.AddDays(-ages[i]);
-            await service.CreateAsync(new SnapshotRequest("@home", SnapshotPhase.PreSync, sessions[i], at), CancellationToken.None);
-        }
+            if (i > 0)
+            {
+                WaitForTheNextSecond();
+            }
 
-        // A session is judged by its newest snapshot: c started 20 days ago but took one more today.
-        await service.CreateAsync(new SnapshotRequest("@", SnapshotPhase.PostSync, "0000000c", now.AddDays(-12)), CancellationToken.None);
+            BtrfsSnapshot created = await service.CreateAsync(new SnapshotRequest("@home", SnapshotPhase.PreSync, sessions[i], now.AddDays(-namedAgeDays[i])), CancellationToken.None);
+            Assert.NotNull(created.CreatedAt);
+            Assert.InRange(created.CreatedAt!.Value, now.AddMinutes(-1), DateTime.UtcNow.AddMinutes(1));
+        }
 
         // Things that are not ours: a non-matching subvolume and a plain directory, both old-looking.
         ProcessRunner.Run("btrfs", "subvolume", "snapshot", "-r", fixture.HomeMount, Path.Combine(directory, "@home-weekly-20200101T000000-00000001"));
         Directory.CreateDirectory(Path.Combine(directory, "@home-manual-20200101T000000-0000000f.bak"));
 
-        IReadOnlyList<BtrfsSnapshot> all = await service.ListAsync(null, CancellationToken.None);
-        Assert.Equal(5, all.Count);
-        Assert.Equal(all.OrderByDescending(s => s.Timestamp), all); // newest first
+        // A fresh engine reads the creation times from the listing, as the first one learned them when creating.
+        var fresh = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = directory });
+        IReadOnlyList<BtrfsSnapshot> all = await fresh.ListAsync(null, CancellationToken.None);
+        Assert.Equal(4, all.Count);
+        BtrfsSnapshot[] byName = [.. sessions.Select(id => all.Single(s => s.SessionId == id))];
+        Assert.All(byName.Zip(byName.Skip(1)), pair => Assert.True(pair.First.CreatedAt <= pair.Second.CreatedAt, $"{pair.First.Name} was created after {pair.Second.Name}"));
 
-        // With MaxAgeDays 11: the newest session always, b (10 days) too, c (newest 12 days) and d (40) go.
-        RetentionPlan withAge = BtrfsSnapshotService.PlanRetention(all, new RetentionPolicy(1, 11), now);
-        Assert.Equal(["0000000d", "0000000c"], withAge.ToRemove.Select(s => s.SessionId).Distinct());
-        Assert.Equal(3, withAge.ToRemove.Count());
-        foreach (BtrfsSnapshot snapshot in withAge.ToRemove)
+        RetentionPlan plan = BtrfsSnapshotService.PlanRetention(all, new RetentionPolicy(2), DateTime.UtcNow);
+        Assert.Equal(["0000000a", "0000000b"], plan.Sessions.Where(s => s.Keep).Select(s => s.SessionId));
+        Assert.Equal(["0000000d", "0000000c"], plan.ToRemove.Select(s => s.SessionId));
+        foreach (BtrfsSnapshot snapshot in plan.ToRemove)
         {
-            await service.RemoveAsync(snapshot, CancellationToken.None);
+            await fresh.RemoveAsync(snapshot, CancellationToken.None);
         }
 
-        IReadOnlyList<BtrfsSnapshot> left = await service.ListAsync(null, CancellationToken.None);
-        Assert.Equal(["0000000a", "0000000b"], left.Select(s => s.SessionId).Distinct());
-
-        // Without MaxAgeDays: everything beyond the newest session goes.
-        RetentionPlan strict = BtrfsSnapshotService.PlanRetention(left, new RetentionPolicy(1), now);
-        foreach (BtrfsSnapshot snapshot in strict.ToRemove)
-        {
-            await service.RemoveAsync(snapshot, CancellationToken.None);
-        }
-
-        Assert.Equal(["0000000a"], (await service.ListAsync(null, CancellationToken.None)).Select(s => s.SessionId).Distinct());
+        Assert.Equal(["0000000a", "0000000b"], (await fresh.ListAsync(null, CancellationToken.None)).Select(s => s.SessionId).Order(StringComparer.Ordinal));
         Assert.True(Directory.Exists(Path.Combine(directory, "@home-weekly-20200101T000000-00000001")));
         Assert.True(Directory.Exists(Path.Combine(directory, "@home-manual-20200101T000000-0000000f.bak")));
+    }
+
+    /// <summary>btrfs lists creation times to the second: waits until the clock has moved on to the next one.</summary>
+    internal static void WaitForTheNextSecond()
+    {
+        long second = DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond;
+        Assert.True(SpinWait.SpinUntil(() => DateTime.UtcNow.Ticks / TimeSpan.TicksPerSecond > second, TimeSpan.FromSeconds(5)));
     }
 
     [SkippableTheory]

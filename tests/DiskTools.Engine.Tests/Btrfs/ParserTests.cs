@@ -27,6 +27,24 @@ public class ParserTests
     }
 
     [Fact]
+    public void ReadsCreationTimesFromTheSnapshotListingAndShow()
+    {
+        // `TZ=UTC0 btrfs subvolume list -a -s -u -q`, btrfs-progs 6.2.
+        var entries = SubvolumeListing.Parse(
+            "ID 257 gen 7 cgen 7 top level 5 otime 2026-12-03 05:41:52 parent_uuid 1bf122df-0edd-f14d-9e74-65ec436bf3e1 uuid 98c08d9e-b21a-3e4c-8cf5-15fb96e94362 path .snaps/x y\n" +
+            "ID 258 gen 8 cgen 8 top level 5 otime 2026-12-03 05:42:00 path .snaps/@home-presync-20991231T000000-deadbeef\n");
+        Assert.Equal(new DateTime(2026, 12, 3, 5, 41, 52, DateTimeKind.Utc), entries[0].CreatedUtc);
+        Assert.Equal(DateTimeKind.Utc, entries[0].CreatedUtc!.Value.Kind);
+        Assert.Equal(".snaps/x y", entries[0].Path);
+        Assert.Equal(".snaps/@home-presync-20991231T000000-deadbeef", entries[1].Path);
+        Assert.Null(SubvolumeListing.Parse(ListOutput)[0].CreatedUtc);
+
+        Assert.Equal(new DateTime(2026, 11, 23, 1, 3, 25, DateTimeKind.Utc), SubvolumeListing.ParseTime("2026-11-23 03:03:25 +0200"));
+        Assert.Equal(new DateTime(2026, 11, 23, 3, 3, 25, DateTimeKind.Utc), SubvolumeShow.Parse("\tCreation time: \t\t2026-11-23 03:03:25 +0000\n").CreatedUtc);
+        Assert.Null(SubvolumeListing.ParseTime("-"));
+    }
+
+    [Fact]
     public void StripsTheTopLevelPrefixOfListA()
     {
         var entries = SubvolumeListing.Parse("ID 256 gen 7 top level 5 parent_uuid - uuid 4df266a8-12c9-d44d-9196-deca1098acc7 path <FS_TREE>/@\n");

@@ -118,4 +118,23 @@ public class SshConfigFileTests
     [InlineData("HOST", "host", true)]
     public void WildcardsMatchLikeOpenSsh(string pattern, string host, bool expected)
         => Assert.Equal(expected, SshConfigFile.HostMatches([pattern], host));
+
+    [Fact]
+    public void OpenSsh_resolution_is_read_with_tokens_expanded_and_proxies_noticed()
+    {
+        const string output = "User root\nhostname 127.0.0.1\nport 2300\nidentitiesonly yes\nidentityfile /keys/%h_%r\nidentityfile /keys/second\n"
+            + "userknownhostsfile /tmp/a /tmp/b\nglobalknownhostsfile /dev/null\nserveraliveinterval 20\nconnecttimeout none\nproxyjump bastion\nproxycommand none\n";
+        SshHostConfig config = OpenSshConfig.Parse(output, "alias");
+        Assert.Equal("127.0.0.1", config.HostName);
+        Assert.Equal(2300, config.Port);
+        Assert.Equal("root", config.User);
+        Assert.Equal(["/keys/127.0.0.1_root", "/keys/second"], config.IdentityFiles);
+        Assert.Equal(["/tmp/a", "/tmp/b"], config.UserKnownHostsFiles);
+        Assert.True(config.IdentitiesOnly);
+        Assert.Equal(TimeSpan.FromSeconds(20), config.ServerAliveInterval);
+        Assert.Null(config.ConnectTimeout);
+        Assert.Equal("bastion", config.ProxyJump);
+        Assert.Null(config.ProxyCommand);
+        Assert.True(config.ResolvedByOpenSsh);
+    }
 }

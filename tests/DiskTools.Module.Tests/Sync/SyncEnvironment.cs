@@ -8,8 +8,10 @@ namespace DiskTools.Module.Tests.Sync;
 
 /// <summary>
 /// One source and one target, both real: each has its own loop-mounted btrfs volume with a subvolume
-/// @data and a snapshot directory; the target is reached through a private sshd on localhost. The XDG
-/// directories point into a temp folder so sessions never touch the real user's logs, config or locks.
+/// @data and a snapshot directory; the target is reached through a private sshd on localhost that runs in
+/// a mount namespace of its own (its own /etc/machine-id and /run, so it is another machine as far as a
+/// session can tell, with its own lock directory). The XDG directories and the source's runtime directory
+/// point into a temp folder so sessions never touch the real user's logs, config or locks.
 /// Sync tests share this and run one after another (one session per host is the rule being tested).
 /// </summary>
 public sealed class SyncEnvironment : IDisposable
@@ -42,9 +44,28 @@ public sealed class SyncEnvironment : IDisposable
             Environment.SetEnvironmentVariable(name, Path.Combine(Home, dir));
         }
 
-        Server = SshServer.StartPrivate();
+        Environment.SetEnvironmentVariable("DISKTOOLS_RUNTIME_DIR", LockDirectory);
+        // The target keeps DiskTools data of its own (it may run sessions too): its XDG_DATA_HOME is a link,
+        // made once the target volume exists, into the target's snapshotted @data.
+        string targetShare = Path.Combine(Home, "target-share");
+        // The target's ~/.bashrc (bash reads it before every command an SSH session runs): while a test holds
+        // DelayTargetSnapshots() it keeps a snapshot waiting, as a slow rc file (a pyenv or conda init) keeps
+        // every command of a real host waiting before it runs.
+        File.WriteAllText(TargetRcFile, $"""
+            if [ -f '{SnapshotDelayFile}' ]; then
+                case $BASH_EXECUTION_STRING in *"btrfs subvolume snapshot -r"*) sleep "$(cat '{SnapshotDelayFile}')";; esac
+            fi
+
+            """);
+        Server = SshServer.StartIsolated(new SshIsolation
+        {
+            SessionEnvironment = new Dictionary<string, string> { ["XDG_DATA_HOME"] = targetShare },
+            ShellRcFile = TargetRcFile,
+        });
         Source = NewVolume(256L << 20);
-        Target = NewVolume(256L << 20);
+        Target = NewTargetVolume(256L << 20);
+        Directory.CreateDirectory(TargetDataHome);
+        Directory.CreateSymbolicLink(targetShare, TargetDataHome);
         Session = new ModuleSession();
     }
 
@@ -69,11 +90,70 @@ public sealed class SyncEnvironment : IDisposable
 
     public string LogDirectory => Path.Combine(Home, "data", "disktools", "logs");
 
+    /// <summary>Where XDG_DATA_HOME of every SSH session on the target leads: its own DiskTools logs live below it.</summary>
+    public string TargetDataHome => Path.Combine(Data(Target), "home", ".local", "share");
+
     public string LockDirectory => Path.Combine(Home, "run", "disktools");
 
-    public static BtrfsVolume NewVolume(long size)
+    private string TargetRcFile => Path.Combine(Home, "target-rc.sh");
+
+    private string SnapshotDelayFile => Path.Combine(Home, "delay-target-snapshots");
+
+    /// <summary>
+    /// Until disposed, every snapshot command on the target waits <paramref name="seconds"/> in the login
+    /// shell's rc file before it starts (the sleep's argument is <paramref name="seconds"/>, so it can be found).
+    /// </summary>
+    public IDisposable DelayTargetSnapshots(string seconds)
     {
-        BtrfsVolume volume = BtrfsVolume.Create(size, "@data");
+        File.WriteAllText(SnapshotDelayFile, seconds);
+        return new Undo(() => File.Delete(SnapshotDelayFile));
+    }
+
+    /// <summary>Processes whose command line holds <paramref name="text"/> (any namespace: only the mounts differ).</summary>
+    public static IReadOnlyList<(int Pid, string CommandLine)> ProcessesWith(string text)
+    {
+        var found = new List<(int, string)>();
+        foreach ((int pid, string dir) in Processes())
+        {
+            if (pid == Environment.ProcessId)
+            {
+                continue;
+            }
+
+            try
+            {
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains(text, StringComparison.Ordinal))
+                {
+                    found.Add((pid, cmdline));
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Exited while we looked.
+            }
+        }
+
+        return found;
+    }
+
+    private sealed class Undo(Action action) : IDisposable
+    {
+        public void Dispose() => action();
+    }
+
+    /// <summary>The source's lock (this process's side).</summary>
+    public string SourceLock => Path.Combine(LockDirectory, "sync.lock");
+
+    /// <summary>The target's lock, as seen from here (root's runtime directory in the server's namespace).</summary>
+    public string TargetLock => Server.PathInside("/run/disktools/sync.lock");
+
+    /// <summary>A volume on the target's side (visible inside the server's namespace).</summary>
+    public BtrfsVolume NewTargetVolume(long size) => NewVolume(size, Server.SharedDirectory);
+
+    public static BtrfsVolume NewVolume(long size, string? parent = null)
+    {
+        BtrfsVolume volume = BtrfsVolume.CreateUnder(parent, size, "@data");
         Directory.CreateDirectory(Path.Combine(volume.MountPoint, ".snapshots"));
         return volume;
     }
@@ -163,13 +243,8 @@ public sealed class SyncEnvironment : IDisposable
     public static IReadOnlyList<int> RsyncProcessesUnder(string root)
     {
         var found = new List<int>();
-        foreach (string dir in Directory.GetDirectories("/proc"))
+        foreach ((int pid, string dir) in Processes())
         {
-            if (!int.TryParse(Path.GetFileName(dir), out int pid))
-            {
-                continue;
-            }
-
             try
             {
                 if (File.ReadAllText(Path.Combine(dir, "comm")).Trim() != "rsync")
@@ -191,6 +266,29 @@ public sealed class SyncEnvironment : IDisposable
         }
 
         return found;
+    }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds; fails the test once <paramref name="timeout"/> has passed.</summary>
+    public static void WaitUntil(Func<bool> condition, TimeSpan timeout)
+    {
+        var watch = Stopwatch.StartNew();
+        while (!condition())
+        {
+            Assert.True(watch.Elapsed < timeout, "condition not met in time");
+            Thread.Sleep(50);
+        }
+    }
+
+    /// <summary>Every process on the machine (any namespace: only the mounts differ) and its /proc directory.</summary>
+    private static IEnumerable<(int Pid, string Dir)> Processes()
+    {
+        foreach (string dir in Directory.GetDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out int pid))
+            {
+                yield return (pid, dir);
+            }
+        }
     }
 
     public void Dispose()

@@ -59,7 +59,7 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
             string id = SessionIdOf(log);
             PSObject session = Assert.Single(env.Session.Invoke("Get-SyncSession -SessionId $args[0]", id).Output);
             Assert.Equal("Interrupted", session.Properties["Status"].Value.ToString());
-            Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+            Assert.True(SyncEnvironment.LockIsFree(env.SourceLock));
         }
     }
 
@@ -81,7 +81,7 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
             Assert.Equal("Failed", session.Properties["Status"].Value.ToString());
             Assert.Contains(shell.Streams.Error, e => e.FullyQualifiedErrorId.StartsWith("SyncTargetLockLost", StringComparison.Ordinal)
                 || e.FullyQualifiedErrorId.StartsWith("SshConnectionLost", StringComparison.Ordinal));
-            Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+            Assert.True(SyncEnvironment.LockIsFree(env.SourceLock));
             WaitUntil(TargetLockFree, TimeSpan.FromSeconds(15));
         }
     }
@@ -96,12 +96,13 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
         using (shell)
         using (var second = new ModuleSession())
         {
-            env.WaitForLog("dummy_success running", Patience, earlier);
+            string id = SessionIdOf(env.WaitForLog("dummy_success running", Patience, earlier));
             InvocationResult refused = second.Invoke(env.StartScript(), env.Args(config));
             ErrorRecord error = Assert.Single(refused.Errors);
             Assert.StartsWith("SyncSessionLocked", error.FullyQualifiedErrorId, StringComparison.Ordinal);
             Assert.Equal(ErrorCategory.ResourceUnavailable, error.CategoryInfo.Category);
-            Assert.Contains("session=", error.Exception.Message, StringComparison.Ordinal);
+            // The holder by host, pid, session and start time; never "SyncLockFailed … (errno 0)".
+            Assert.Matches($@"session {id} \(pid {Environment.ProcessId} on \S+, started \d{{4}}-\d\d-\d\d \d\d:\d\d:\d\dZ\)", error.Exception.Message);
             Assert.Equal("Failed", Assert.Single(refused.Output).Properties["Status"].Value.ToString());
             shell.Stop();
         }
@@ -111,7 +112,7 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
     public void The_disk_monitor_fails_the_session_when_the_target_fills_up()
     {
         env.Require();
-        using BtrfsVolume small = SyncEnvironment.NewVolume(192L << 20);
+        using BtrfsVolume small = env.NewTargetVolume(192L << 20);
         string config = env.WriteConfig("sync_jobs: { dummy_success: true }\ndummy_success: { duration_seconds: 90 }", small,
             disk: "preflight_minimum: 20%\n  runtime_minimum: 15%\n  check_interval: 1");
         HashSet<string> earlier = Directory.Exists(env.LogDirectory) ? [.. Directory.GetFiles(env.LogDirectory)] : [];
@@ -138,11 +139,7 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
         }
     }
 
-    private bool TargetLockFree()
-    {
-        string[] candidates = [Path.Combine(env.LockDirectory, "sync-target.lock"), "/run/user/0/disktools/sync-target.lock", "/tmp/disktools-0/sync-target.lock"];
-        return candidates.All(SyncEnvironment.LockIsFree);
-    }
+    private bool TargetLockFree() => SyncEnvironment.LockIsFree(env.TargetLock);
 
     private static string SessionIdOf(string logPath)
     {

@@ -100,7 +100,7 @@ public sealed class SyncSessionTests(SyncEnvironment env)
         Assert.Equal("Completed", rebuilt.Properties["Status"].Value.ToString());
         Assert.Equal(4, ((System.Collections.ICollection)rebuilt.Properties["Snapshots"].Value).Count);
         Assert.Equal(2, ((System.Collections.ICollection)rebuilt.Properties["JobResults"].Value).Count);
-        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+        Assert.True(SyncEnvironment.LockIsFree(env.SourceLock));
     }
 
     [SkippableFact]
@@ -172,7 +172,7 @@ public sealed class SyncSessionTests(SyncEnvironment env)
         // Pre-sync snapshots were taken, post-sync ones not; the lock is free; the log went through Cleanup.
         Assert.Single(SyncEnvironment.SnapshotNames(env.Target), n => n.Contains("-presync-", StringComparison.Ordinal) && n.EndsWith(id, StringComparison.Ordinal));
         Assert.DoesNotContain(SyncEnvironment.SnapshotNames(env.Target), n => n.Contains("-postsync-", StringComparison.Ordinal) && n.EndsWith(id, StringComparison.Ordinal));
-        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+        Assert.True(SyncEnvironment.LockIsFree(env.SourceLock));
         IReadOnlyList<JsonElement> lines = SyncEnvironment.LogLines((string)session.Properties["LogFile"].Value);
         Assert.Contains(lines, l => l.GetProperty("level").GetString() == "CRITICAL");
         Assert.Contains(lines, l => l.TryGetProperty("to_state", out JsonElement s) && s.GetString() == "Cleanup");

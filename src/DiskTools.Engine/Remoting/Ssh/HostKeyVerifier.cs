@@ -25,6 +25,9 @@ internal sealed class HostKeyVerifier
     /// <summary>The fingerprint of the last key checked.</summary>
     public string? PresentedFingerprint { get; private set; }
 
+    /// <summary>The last key trusted: its type (e.g. ssh-ed25519) and public key blob; null until one is.</summary>
+    public (string KeyType, byte[] Blob)? TrustedKey { get; private set; }
+
     /// <summary>Why the last key was refused, or null when it was trusted (or none was checked yet).</summary>
     public DiskToolsException? Failure { get; private set; }
 
@@ -38,6 +41,7 @@ internal sealed class HostKeyVerifier
         {
             if (HostKeyFingerprint.Matches(pinnedFingerprint, fingerprint))
             {
+                TrustedKey = (keyType, hostKeyBlob);
                 return true;
             }
 
@@ -52,6 +56,7 @@ internal sealed class HostKeyVerifier
         switch (KnownHosts.Check(entries, lookupName, keyType, hostKeyBlob))
         {
             case HostKeyStatus.Trusted:
+                TrustedKey = (keyType, hostKeyBlob);
                 return true;
             case HostKeyStatus.Changed:
                 string listed = string.Join(", ", entries.Where(e => e.Marker is null && e.Matches(lookupName) && e.KeyType == keyType)

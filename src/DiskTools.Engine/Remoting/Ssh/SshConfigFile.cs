@@ -248,6 +248,10 @@ public static class SshConfigFile
         return words;
     }
 
+    /// <summary>Expands ~ and the %-tokens ssh_config allows in file names (%d %h %n %p %r %u %%).</summary>
+    internal static string ExpandPath(string value, string alias, string hostName, string? user, int? port)
+        => ExpandTilde(Settings.ExpandTokens(value, alias, hostName, user, port));
+
     internal static string ExpandTilde(string path)
         => path == "~" ? HomeDirectory
             : path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(HomeDirectory, path[2..])
@@ -298,7 +302,7 @@ public static class SshConfigFile
             };
         }
 
-        private static string ExpandTokens(string value, string alias, string hostName, string? user, int? port)
+        internal static string ExpandTokens(string value, string alias, string hostName, string? user, int? port)
         {
             if (!value.Contains('%', StringComparison.Ordinal))
             {

@@ -5,17 +5,43 @@ using Renci.SshNet.Common;
 
 namespace DiskTools.Engine.Remoting.Ssh;
 
+/// <summary>Where a connection went, as resolved once for both SSH.NET and OpenSSH (rsync's transport).</summary>
+/// <param name="HostName">The address or name actually connected to.</param>
+/// <param name="Port">The port.</param>
+/// <param name="User">The login user.</param>
+/// <param name="IdentityFiles">The private key files offered, in order.</param>
+/// <param name="AgentSocket">The ssh-agent socket whose keys were offered, or null.</param>
+/// <param name="ConnectTimeout">TCP and handshake timeout.</param>
+/// <param name="KeepAlive">Keepalive interval (zero: none).</param>
+public sealed record SshEndpoint(string HostName, int Port, string User, IReadOnlyList<string> IdentityFiles, string? AgentSocket, TimeSpan ConnectTimeout, TimeSpan KeepAlive);
+
 /// <summary>Turns <see cref="SshConnectionOptions"/> plus ssh_config into SSH.NET connection settings.</summary>
 internal static class SshConnectionFactory
 {
     private static readonly string[] DefaultIdentities = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
-    public static T Create<T>(SshConnectionOptions options, Func<ConnectionInfo, HostKeyVerifier, TimeSpan, string, T> build)
+    public static T Create<T>(SshConnectionOptions options, Func<ConnectionInfo, HostKeyVerifier, TimeSpan, string, SshEndpoint, T> build)
     {
+        ExecutorErrors.ValidateHostName(options.Host);
         (string? userFromHost, string alias) = SplitUser(options.Host);
-        SshHostConfig config = SshConfigFile.Resolve(alias, options.ConfigPath);
+        string? requestedUser = FirstNonEmpty(options.UserName, userFromHost, options.Credential?.UserName);
+        if (options.ConfigPath is { } explicitConfig && !File.Exists(explicitConfig))
+        {
+            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.ObjectNotFound, $"The ssh config file '{explicitConfig}' does not exist.", explicitConfig);
+        }
+
+        // OpenSSH's own resolution when it is installed (what rsync's ssh will apply too); DiskTools' reader of
+        // the common subset only where there is no ssh client.
+        SshHostConfig config = OpenSshConfig.TryResolve(alias, options.ConfigPath, options.Port, requestedUser, options.IdentityFiles)
+            ?? SshConfigFile.Resolve(alias, options.ConfigPath);
+        if (config.ProxyCommand is not null || config.ProxyJump is not null)
+        {
+            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.InvalidArgument,
+                $"The ssh config routes '{alias}' through {(config.ProxyJump is not null ? "ProxyJump " + config.ProxyJump : "a ProxyCommand")}, which DiskTools cannot follow; connect to the host directly.", alias);
+        }
+
         int port = options.Port ?? config.Port ?? 22;
-        string user = FirstNonEmpty(options.UserName, userFromHost, options.Credential?.UserName, config.User) ?? Environment.UserName;
+        string user = FirstNonEmpty(requestedUser, config.User) ?? Environment.UserName;
         string target = $"{user}@{config.HostName}:{port}";
 
         if (options.HostKeyFingerprint is { } pinned && !HostKeyFingerprint.IsWellFormed(pinned))
@@ -27,6 +53,7 @@ internal static class SshConnectionFactory
         var methods = new List<AuthenticationMethod>();
         var keySources = new List<IPrivateKeySource>();
         string? passphrase = options.Credential?.Password is { Length: > 0 } p ? p : null;
+        var offered = new List<string>();
         foreach (string file in options.IdentityFiles)
         {
             if (!File.Exists(file))
@@ -35,22 +62,29 @@ internal static class SshConnectionFactory
             }
 
             AddKey(keySources, file, passphrase, explicitlyNamed: true);
+            offered.Add(file);
         }
 
-        IEnumerable<string> configured = config.IdentityFiles.Count > 0 || options.IdentityFiles.Count > 0
+        // ssh -G lists the -i files and, when nothing is configured, OpenSSH's defaults; the fallback reader does neither.
+        IEnumerable<string> configured = config.ResolvedByOpenSsh || config.IdentityFiles.Count > 0 || options.IdentityFiles.Count > 0
             ? config.IdentityFiles
             : DefaultIdentities.Select(n => Path.Combine(SshConfigFile.HomeDirectory, ".ssh", n));
-        foreach (string file in configured.Where(File.Exists))
+        foreach (string file in configured.Where(File.Exists).Where(f => !offered.Contains(f, StringComparer.Ordinal)))
         {
-            AddKey(keySources, file, passphrase, explicitlyNamed: false);
+            if (AddKey(keySources, file, passphrase, explicitlyNamed: false))
+            {
+                offered.Add(file);
+            }
         }
 
+        string? agentSocket = null;
         if (options.UseAgent && !config.IdentitiesOnly)
         {
             string? socket = config.IdentityAgent ?? Environment.GetEnvironmentVariable("SSH_AUTH_SOCK");
-            if (SshAgentKeySource.TryOpen(socket) is { } agent)
+            if (socket != "none" && SshAgentKeySource.TryOpen(socket) is { } agent)
             {
                 keySources.Add(agent);
+                agentSocket = socket;
             }
         }
 
@@ -92,14 +126,16 @@ internal static class SshConnectionFactory
                 : KnownHosts.DefaultFiles);
         var verifier = new HostKeyVerifier(KnownHosts.LookupName(config.HostKeyAlias ?? config.HostName, port), options.HostKeyFingerprint, knownHosts);
         TimeSpan keepAlive = options.KeepAliveInterval ?? config.ServerAliveInterval ?? TimeSpan.FromSeconds(15);
-        return build(info, verifier, keepAlive, target);
+        var endpoint = new SshEndpoint(config.HostName, port, user, offered, agentSocket, info.Timeout, keepAlive);
+        return build(info, verifier, keepAlive, target, endpoint);
     }
 
-    private static void AddKey(List<IPrivateKeySource> keys, string file, string? passphrase, bool explicitlyNamed)
+    private static bool AddKey(List<IPrivateKeySource> keys, string file, string? passphrase, bool explicitlyNamed)
     {
         try
         {
             keys.Add(passphrase is null ? new PrivateKeyFile(file) : new PrivateKeyFile(file, passphrase));
+            return true;
         }
         catch (Exception e) when (e is SshPassPhraseNullOrEmptyException or SshException or IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
@@ -110,6 +146,7 @@ internal static class SshConnectionFactory
             }
 
             // A default or configured key we cannot open is skipped, as ssh does.
+            return false;
         }
     }
 

@@ -30,9 +30,10 @@ public sealed class SshExecutor : ICommandExecutor
     private Task? probe;
     private int disposed;
 
-    private SshExecutor(SshConnectionOptions options, ConnectionInfo connectionInfo, HostKeyVerifier verifier, TimeSpan keepAlive, string target)
+    private SshExecutor(SshConnectionOptions options, ConnectionInfo connectionInfo, HostKeyVerifier verifier, TimeSpan keepAlive, string target, SshEndpoint endpoint)
     {
         this.options = options;
+        Endpoint = endpoint;
         this.connectionInfo = connectionInfo;
         this.verifier = verifier;
         this.keepAlive = keepAlive;
@@ -49,6 +50,12 @@ public sealed class SshExecutor : ICommandExecutor
     /// <summary>The SHA256 fingerprint of the verified host key.</summary>
     public string? HostKeyFingerprint => verifier.PresentedFingerprint;
 
+    /// <summary>Where this connection went (host, port, user, keys): what another channel to the same host must use.</summary>
+    public SshEndpoint Endpoint { get; }
+
+    /// <summary>The host key this connection verified (by known_hosts or the pinned fingerprint); null before connecting.</summary>
+    public (string KeyType, byte[] Blob)? TrustedHostKey => verifier.TrustedKey;
+
     /// <summary>The most recently measured round trip of a no-op command.</summary>
     public TimeSpan? LastRoundTrip { get; private set; }
 
@@ -57,7 +64,7 @@ public sealed class SshExecutor : ICommandExecutor
     public static async Task<SshExecutor> ConnectAsync(SshConnectionOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
-        SshExecutor executor = SshConnectionFactory.Create(options, (info, verifier, keepAlive, target) => new SshExecutor(options, info, verifier, keepAlive, target));
+        SshExecutor executor = SshConnectionFactory.Create(options, (info, verifier, keepAlive, target, endpoint) => new SshExecutor(options, info, verifier, keepAlive, target, endpoint));
         try
         {
             await executor.ConnectAsync(attempt: 0, cancellationToken).ConfigureAwait(false);
@@ -187,16 +194,47 @@ public sealed class SshExecutor : ICommandExecutor
     /// </summary>
     internal async Task KillProcessGroupAsync(int processGroupId, TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
-        const string script =
-            "kill -s TERM -- \"-$1\" 2>/dev/null || exit 0\n" +
-            "i=0\n" +
-            "while [ \"$i\" -lt \"$2\" ] && kill -s 0 -- \"-$1\" 2>/dev/null; do sleep 0.1; i=$((i+1)); done\n" +
-            "kill -s KILL -- \"-$1\" 2>/dev/null\n" +
-            "exit 0";
-        int tenths = (int)Math.Ceiling(gracePeriod.TotalMilliseconds / 100);
-        await RunUrgentAsync(CommandLine.ShellScript(script,
-            processGroupId.ToString(System.Globalization.CultureInfo.InvariantCulture), tenths.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken).ConfigureAwait(false);
+        const string script = """
+            kill -s TERM -- "-$1" 2>/dev/null || exit 0
+            i=0
+            while [ "$i" -lt "$2" ] && kill -s 0 -- "-$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+            kill -s KILL -- "-$1" 2>/dev/null
+            exit 0
+            """;
+        await RunUrgentAsync(CommandLine.ShellScript(script, Invariant(processGroupId), Invariant(Tenths(gracePeriod))), cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Ends a command whose process group is not known yet, by the mark its launcher carries as $0
+    /// (<see cref="SshRunningCommand.Mark"/>): every process whose command line holds the mark — the login
+    /// shell still reading its rc files, or the launcher — has its group sent SIGTERM, then SIGKILL after the
+    /// grace period. The host is searched again for a few tenths of a second, for a login shell that sshd
+    /// had forked but not yet started. The mark travels in two halves and reaches grep on stdin, so this
+    /// search never finds itself.
+    /// </summary>
+    internal async Task KillMarkedAsync(string mark, TimeSpan gracePeriod, CancellationToken cancellationToken)
+    {
+        const string script = """
+            found() { printf '%s%s\n' "$1" "$2" | grep -laF -f - /proc/[0-9]*/cmdline 2>/dev/null | sed 's|^/proc/||; s|/cmdline$||'; }
+            signal() { for p in $(found "$1" "$2"); do kill -s "$3" -- "-$p" 2>/dev/null; kill -s "$3" "$p" 2>/dev/null; done; }
+            i=0
+            while [ "$i" -lt "$3" ]; do
+                signal "$1" "$2" TERM
+                [ "$i" -ge 3 ] && [ -z "$(found "$1" "$2")" ] && exit 0
+                sleep 0.1; i=$((i+1))
+            done
+            signal "$1" "$2" KILL
+            i=0
+            while [ "$i" -lt 10 ] && [ -n "$(found "$1" "$2")" ]; do sleep 0.1; i=$((i+1)); done
+            exit 0
+            """;
+        int half = mark.Length / 2;
+        await RunUrgentAsync(CommandLine.ShellScript(script, mark[..half], mark[half..], Invariant(Math.Max(4, Tenths(gracePeriod)))), cancellationToken).ConfigureAwait(false);
+    }
+
+    private static int Tenths(TimeSpan span) => (int)Math.Ceiling(span.TotalMilliseconds / 100);
+
+    private static string Invariant(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>
     /// Runs a short command whose output does not matter through the control shell, which is already running

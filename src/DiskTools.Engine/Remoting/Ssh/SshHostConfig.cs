@@ -36,4 +36,13 @@ public sealed record SshHostConfig
 
     /// <summary>ConnectTimeout.</summary>
     public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>ProxyCommand, when one applies (DiskTools cannot follow it and refuses the host).</summary>
+    public string? ProxyCommand { get; init; }
+
+    /// <summary>ProxyJump, when one applies (DiskTools cannot follow it and refuses the host).</summary>
+    public string? ProxyJump { get; init; }
+
+    /// <summary>True when OpenSSH itself (ssh -G) resolved this, false for DiskTools' own reader.</summary>
+    public bool ResolvedByOpenSsh { get; init; }
 }

@@ -4,15 +4,44 @@ using Renci.SshNet;
 namespace DiskTools.Engine.Remoting.Ssh;
 
 /// <summary>
-/// A command running on the remote host. The remote side runs
-/// <c>exec sh -c 'echo "$$"; exec "$@"' sh &lt;argv&gt;</c>: sshd makes every session's process a session and
-/// process-group leader, <c>exec</c> keeps that pid, and the first stdout line tells us the group id so that
-/// <see cref="TerminateAsync"/> can signal the whole remote tree — closing the channel alone leaves it running.
+/// A command running on the remote host. The remote side runs <c>exec sh -c LAUNCHER sh &lt;argv&gt;</c>:
+/// sshd makes every session's process a session and process-group leader, <c>exec</c> keeps that pid, and
+/// the first stdout line tells us the group id so that <see cref="TerminateAsync"/> can signal the whole
+/// remote tree. Closing the channel alone would leave it running (without a terminal sshd sends no SIGHUP),
+/// so the launcher also watches its parent, the sshd session process: once that is gone — the connection
+/// closed because this process ended, even by SIGKILL — it terminates the group (SIGTERM, SIGKILL 2 s later);
+/// a launcher that finds its parent gone already (reparented to init) does not start the command at all.
+/// Until that first line arrives the group id is unknown, and the user's login shell may spend seconds in
+/// its rc files before the launcher runs; the launcher's $0 is therefore a mark unique to this command, so a
+/// command given up in that window is found by its mark and ended instead of starting late on its own.
 /// </summary>
 internal sealed class SshRunningCommand : IRunningCommand
 {
-    /// <summary>The fixed launcher script; the command's argv follows as separately quoted words.</summary>
-    internal const string LauncherScript = "echo \"$$\"; exec \"$@\"";
+    /// <summary>
+    /// The fixed launcher script; the command's argv follows as separately quoted words. The command runs
+    /// in the launcher's process group; the watcher holds none of the channel's streams, so the channel
+    /// closes when the command ends, and the launcher exits with the command's status.
+    /// </summary>
+    internal const string LauncherScript = """
+        echo "$$"
+        p=$PPID
+        [ "$p" = 1 ] && { echo "the SSH session ended before the command could start; not starting it" >&2; exit 129; }
+        "$@" &
+        c=$!
+        (
+          trap 'kill "$s" 2>/dev/null; exit 0' TERM
+          while kill -0 "$p" 2>/dev/null || [ -d "/proc/$p" ]; do sleep 1 & s=$!; wait "$s"; done
+          trap '' TERM
+          kill -s TERM -- "-$$" 2>/dev/null
+          sleep 2
+          kill -s KILL -- "-$$" 2>/dev/null
+        ) </dev/null >/dev/null 2>&1 &
+        w=$!
+        wait "$c"
+        r=$?
+        kill "$w" 2>/dev/null
+        exit "$r"
+        """;
 
     private readonly SshCommand command;
     private readonly SshExecutor owner;
@@ -23,9 +52,10 @@ internal sealed class SshRunningCommand : IRunningCommand
     private Task<string>? wholeStderr;
     private int disposed;
 
-    private SshRunningCommand(CommandLine commandLine, SshCommand command, SshExecutor owner)
+    private SshRunningCommand(CommandLine commandLine, string mark, SshCommand command, SshExecutor owner)
     {
         Command = commandLine;
+        Mark = mark;
         this.command = command;
         this.owner = owner;
         execution = command.ExecuteAsync(CancellationToken.None);
@@ -35,17 +65,23 @@ internal sealed class SshRunningCommand : IRunningCommand
 
     public int ProcessGroupId { get; private set; }
 
-    internal static string RemoteCommandText(CommandLine commandLine)
-        => "exec sh -c " + ShellQuote.Quote(LauncherScript) + " sh " + ShellQuote.Join(commandLine.ArgumentVector);
+    /// <summary>The launcher's $0 on the host ("disktools-" and 32 hex digits): how the command is found before its group id is known.</summary>
+    internal string Mark { get; }
+
+    internal static string NewMark() => "disktools-" + Guid.NewGuid().ToString("N");
+
+    internal static string RemoteCommandText(CommandLine commandLine, string mark)
+        => "exec sh -c " + ShellQuote.Quote(LauncherScript) + " " + mark + " " + ShellQuote.Join(commandLine.ArgumentVector);
 
     internal static async Task<SshRunningCommand> StartAsync(SshClient client, CommandLine commandLine, SshExecutor owner, bool collectWholeStreams, CancellationToken cancellationToken)
     {
-        SshCommand sshCommand = client.CreateCommand(RemoteCommandText(commandLine), Encoding.UTF8);
+        string mark = NewMark();
+        SshCommand sshCommand = client.CreateCommand(RemoteCommandText(commandLine, mark), Encoding.UTF8);
         sshCommand.CommandTimeout = Timeout.InfiniteTimeSpan;
         SshRunningCommand running;
         try
         {
-            running = new SshRunningCommand(commandLine, sshCommand, owner);
+            running = new SshRunningCommand(commandLine, mark, sshCommand, owner);
         }
         catch
         {
@@ -70,6 +106,9 @@ internal sealed class SshRunningCommand : IRunningCommand
         }
         catch
         {
+            // Given up before the launcher said who it is (cancelled, typically while the login shell reads
+            // its rc files): end it by its mark, or it would run on by itself once the shell gets there.
+            await running.EndUnannouncedAsync().ConfigureAwait(false);
             await running.DisposeAsync().ConfigureAwait(false);
             throw;
         }
@@ -129,7 +168,27 @@ internal sealed class SshRunningCommand : IRunningCommand
     }
 
     public Task TerminateAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
-        => ProcessGroupId > 1 ? owner.KillProcessGroupAsync(ProcessGroupId, gracePeriod, cancellationToken) : Task.CompletedTask;
+        => ProcessGroupId > 1 ? owner.KillProcessGroupAsync(ProcessGroupId, gracePeriod, cancellationToken)
+            : execution.IsCompleted ? Task.CompletedTask
+            : owner.KillMarkedAsync(Mark, gracePeriod, cancellationToken);
+
+    /// <summary>Best effort, bounded: the caller is already failing or cancelled and must not hang on a dead host.</summary>
+    private async Task EndUnannouncedAsync()
+    {
+        if (execution.IsCompleted)
+        {
+            return;
+        }
+
+        try
+        {
+            await owner.KillMarkedAsync(Mark, TimeSpan.FromSeconds(1), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Renci.SshNet.Common.SshException or Output.DiskToolsException or TimeoutException or ObjectDisposedException or IOException or InvalidOperationException)
+        {
+            // The host or the connection is gone; the launcher's watcher ends the command with the connection.
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -23,7 +23,7 @@ public static class DefaultSyncConfig
         # Free-space guard on both hosts (always on). Values: "N%" or "N GiB/MiB/GB/MB".
         disk:
           preflight_minimum: 20%   # needed before anything starts
-          runtime_minimum: 15%     # the session fails if either host drops below this
+          runtime_minimum: 15%     # the session fails if either host drops below this (at most preflight_minimum)
           check_interval: 30       # seconds between checks while the session runs
           path: /                  # whose file system to watch; or {source: /, target: /srv}
 
@@ -34,11 +34,15 @@ public static class DefaultSyncConfig
           filesystem: null                  # where the btrfs top level is mounted; null = the one holding snapshot_directory
                                             # or {source: /mnt/pool, target: /mnt/pool}
           snapshot_directory: /.snapshots   # on the same file system; or {source: ..., target: ...}
-          keep_recent: 3                    # sessions whose snapshots are always kept
+          keep_recent: 3                    # sessions whose snapshots are always kept (newest by btrfs creation time;
+                                            # manual snapshots and the newest pre-sync one of each subvolume always stay)
           max_age_days: null                # with a number, older sessions go only past this age
 
         # folder_sync: rsync over SSH (-aHAX --numeric-ids: permissions, owners by id,
-        # hard links, ACLs, xattrs). Nothing is deleted on the target unless delete: true.
+        # hard links, ACLs, xattrs). Nothing is deleted on the target unless delete: true,
+        # and delete: true needs the target inside a subvolume snapshotted above (or, to
+        # accept deletions no snapshot can undo, delete_without_snapshot: true on the folder).
+        # The snapshot directory and DiskTools' own data/log/lock directories are never synced.
         folder_sync:
           delete: false            # default for every folder
           bwlimit_kib: 0           # bandwidth limit in KiB/s; 0 = none

@@ -38,7 +38,49 @@ public static class SyncConfigLoader
                 $"The sync config '{path}' does not exist. Create one with New-SyncConfig, or name another with -ConfigPath.", path);
         }
 
-        return Parse(File.ReadAllText(path), path, jobSchemas);
+        return Parse(ReadText(path), path, jobSchemas);
+    }
+
+    /// <summary>The most a sync config may be; a real one is a few kilobytes.</summary>
+    public const int MaxBytes = 1 << 20;
+
+    /// <summary>
+    /// Reads a config file that is a regular file of at most <see cref="MaxBytes"/>: a FIFO, a device or a
+    /// socket is refused at once, without being opened in a way that could block (O_NONBLOCK) or read
+    /// endlessly (/dev/zero), and no more than the limit is ever read.
+    /// </summary>
+    public static string ReadText(string path)
+    {
+        int fd = Safety.PosixFiles.Open(path, Safety.PosixFiles.ReadOnly | Safety.PosixFiles.NonBlocking | Safety.PosixFiles.CloseOnExec, 0, out int errno);
+        if (fd < 0)
+        {
+            throw new Output.DiskToolsException("SyncConfigUnreadable", errno == 13 ? Output.ErrorKind.PermissionDenied : Output.ErrorKind.ReadError,
+                $"Cannot open the sync config '{path}' (errno {errno}).", path);
+        }
+
+        try
+        {
+            Safety.PosixStat file = Safety.PosixFiles.StatDescriptor(fd);
+            if (!file.IsRegular)
+            {
+                throw new Output.DiskToolsException("SyncConfigNotAFile", Output.ErrorKind.InvalidArgument,
+                    $"The sync config '{path}' is {file.TypeName}, not a regular file; name the YAML file itself.", path);
+            }
+
+            byte[] content = Safety.PosixFiles.ReadPrefix(fd, MaxBytes + 1);
+            if (file.Size > MaxBytes || content.Length > MaxBytes)
+            {
+                throw new Output.DiskToolsException("SyncConfigTooLarge", Output.ErrorKind.LimitsExceeded,
+                    $"The sync config '{path}' is larger than {MaxBytes / 1024} KiB ({Math.Max(file.Size, content.Length):N0} bytes); that is not a sync config.", path);
+            }
+
+            int bom = content.AsSpan().StartsWith((ReadOnlySpan<byte>)[0xEF, 0xBB, 0xBF]) ? 3 : 0;
+            return new System.Text.UTF8Encoding(false).GetString(content, bom, content.Length - bom);
+        }
+        finally
+        {
+            Safety.PosixFiles.Close(fd);
+        }
     }
 
     public static SyncConfig Parse(string yaml, string sourceFile, IReadOnlyDictionary<string, MapSchema> jobSchemas)

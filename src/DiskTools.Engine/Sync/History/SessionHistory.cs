@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Safety;
 using DiskTools.Engine.Sync.Session;
@@ -9,8 +10,10 @@ namespace DiskTools.Engine.Sync.History;
 /// <summary>
 /// Rebuilds past sessions from their JSON-lines logs. Only the session records (session_started,
 /// session_hosts, job_result, snapshot, session_finished) are read; they are written whatever the
-/// file's log level. A log without session_finished belongs to a session that is still running (it
-/// holds the local lock) or one that was killed before it could finish.
+/// file's log level. A log without session_finished belongs to a session that is still running — the
+/// host's lock is held right now and its holder line names that session — or to one whose process died
+/// before it could finish, which is Failed: a holder line alone proves nothing, a killed session leaves it.
+/// Hostnames and messages are escaped (<see cref="TerminalText"/>): they came from the target.
 /// </summary>
 public static class SessionHistory
 {
@@ -38,11 +41,13 @@ public static class SessionHistory
             ordered = ordered.Take(count);
         }
 
-        string runningHolder = LocalSessionLock.ReadHolder(Path.Combine(lockDirectory ?? LocalSessionLock.DefaultDirectory, SyncOrchestrator.SourceLockFile));
-        return ordered.Select(f => ReadFile(f.Path, f.Id, f.Started, runningHolder)).ToList();
+        (bool held, LockHolder? holder) = LocalSessionLock.Probe(Path.Combine(lockDirectory ?? LocalSessionLock.DefaultDirectory, SyncOrchestrator.LockFile));
+        string? running = held ? holder?.SessionId : null;
+        return ordered.Select(f => ReadFile(f.Path, f.Id, f.Started, running)).ToList();
     }
 
-    public static SyncSession ReadFile(string path, string sessionId, DateTimeOffset startedAt, string runningHolder = "")
+    /// <param name="runningSessionId">The session that holds the host's lock right now, if any.</param>
+    public static SyncSession ReadFile(string path, string sessionId, DateTimeOffset startedAt, string? runningSessionId = null)
     {
         var session = new SyncSession { SessionId = sessionId, StartedAt = startedAt, LogFile = path };
         bool finished = false;
@@ -78,7 +83,7 @@ public static class SessionHistory
                         Enum.TryParse(Text(root, "status"), out SyncJobStatus status) ? status : SyncJobStatus.Failed,
                         Time(root, "started_at") ?? startedAt,
                         Time(root, "ended_at") ?? startedAt,
-                        Text(root, "error_message")));
+                        Text(root, "error_message") is { } jobError ? TerminalText.EscapeLines(jobError) : null));
                     break;
                 case "snapshot":
                     session.Snapshots.Add(new SyncSnapshot(
@@ -101,16 +106,20 @@ public static class SessionHistory
             }
         }
 
+        session.ComputerName = TerminalText.Escape(session.ComputerName);
+        session.SourceHostname = TerminalText.Escape(session.SourceHostname);
+        session.TargetHostname = TerminalText.Escape(session.TargetHostname);
+        session.ErrorMessage = session.ErrorMessage is null ? null : TerminalText.EscapeLines(session.ErrorMessage);
         if (!finished)
         {
-            if (runningHolder.Contains("session=" + sessionId, StringComparison.Ordinal))
+            if (string.Equals(runningSessionId, sessionId, StringComparison.Ordinal))
             {
                 session.Status = SyncSessionState.Executing;
             }
             else
             {
                 session.Status = SyncSessionState.Failed;
-                session.ErrorMessage = "The session ended without finishing its log (the process was killed or the machine went down).";
+                session.ErrorMessage = "The session's process ended without finishing its log and holds no lock (it was killed or the machine went down).";
             }
         }
 

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
+using DiskTools.Engine.Btrfs;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Logging;
+using DiskTools.Engine.Sync.Safety;
 
 namespace DiskTools.Engine.Sync.Jobs;
 
@@ -40,13 +42,15 @@ public sealed class FolderSyncJob : SyncJob
                 ConfigSchema.Field("source", ConfigSchema.AbsolutePath()),
                 ConfigSchema.Field("target", ConfigSchema.AbsolutePath()),
                 ConfigSchema.Field("filter", ConfigSchema.Nullable(ConfigSchema.AbsolutePath())),
-                ConfigSchema.Field("delete", ConfigSchema.Bool()))
+                ConfigSchema.Field("delete", ConfigSchema.Bool()),
+                ConfigSchema.Field("delete_without_snapshot", ConfigSchema.Bool()))
             .WithRule(f => f.Has("path") == (f.Has("source") || f.Has("target"))
                 ? "give either 'path' (the same on both hosts) or 'source' and 'target'"
                 : !f.Has("path") && !(f.Has("source") && f.Has("target")) ? "give both 'source' and 'target'" : null);
 
     /// <summary>One folder to copy, resolved from the config.</summary>
-    public sealed record Folder(string Source, string Target, string? Filter, bool Delete);
+    /// <param name="DeleteWithoutSnapshot">delete: true is allowed although no snapshot of the session holds the target (warned every run).</param>
+    public sealed record Folder(string Source, string Target, string? Filter, bool Delete, bool DeleteWithoutSnapshot = false);
 
     public static IReadOnlyList<Folder> FoldersOf(ConfigSection config)
     {
@@ -55,8 +59,12 @@ public sealed class FolderSyncJob : SyncJob
             f.GetString("source") ?? f.GetString("path")!,
             f.GetString("target") ?? f.GetString("path")!,
             f.GetString("filter"),
-            f.GetBool("delete", deleteDefault)))];
+            f.GetBool("delete", deleteDefault),
+            f.GetBool("delete_without_snapshot", false)))];
     }
+
+    /// <summary>rsync filter rules that keep DiskTools' own directories out of each folder's transfer, by folder index.</summary>
+    private Dictionary<int, IReadOnlyList<string>>? builtInExcludes;
 
     public override IEnumerable<string> Plan(JobContext context)
         => FoldersOf(context.Config).Select(f =>
@@ -67,36 +75,246 @@ public sealed class FolderSyncJob : SyncJob
     public override async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(JobContext context, CancellationToken cancellationToken)
     {
         var problems = new List<ValidationProblem>();
-        if (context.TargetEndpoint is null)
+        void Problem(SyncHost host, string message) => problems.Add(new ValidationProblem(Name, host, context.HostnameOf(host), message));
+        if (context.TargetEndpoint?.Rsync is null)
         {
-            problems.Add(new ValidationProblem(Name, SyncHost.Target, context.TargetHostname, "no SSH endpoint to run rsync over"));
+            Problem(SyncHost.Target, "no SSH endpoint to run rsync over");
         }
-        else if (RsyncTransport.Unsupported(context.TargetEndpoint.Options) is string why)
+        else if (RsyncTransport.Unsupported(context.TargetEndpoint.Options, context.TargetEndpoint.Resolved) is string why)
         {
-            problems.Add(new ValidationProblem(Name, SyncHost.Target, context.TargetHostname, why));
+            Problem(SyncHost.Target, why);
         }
 
-        foreach (Folder folder in FoldersOf(context.Config))
+        if (problems.Count > 0)
         {
+            return problems;
+        }
+
+        IReadOnlyList<Folder> folders = FoldersOf(context.Config);
+        var targetExists = new bool[folders.Count];
+        for (int i = 0; i < folders.Count; i++)
+        {
+            Folder folder = folders[i];
             if (!await TestAsync(context.Source, "-d", folder.Source, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new ValidationProblem(Name, SyncHost.Source, context.SourceHostname, $"folder '{folder.Source}' does not exist or is not a directory"));
+                Problem(SyncHost.Source, $"folder '{folder.Source}' does not exist or is not a directory");
             }
 
             if (folder.Filter is not null && !await TestAsync(context.Source, "-f", folder.Filter, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new ValidationProblem(Name, SyncHost.Source, context.SourceHostname, $"filter file '{folder.Filter}' does not exist"));
+                Problem(SyncHost.Source, $"filter file '{folder.Filter}' does not exist");
             }
 
             string parent = ParentOf(folder.Target);
-            if (!await TestAsync(context.Target, "-d", folder.Target, cancellationToken).ConfigureAwait(false)
-                && !await TestAsync(context.Target, "-d", parent, cancellationToken).ConfigureAwait(false))
+            targetExists[i] = await TestAsync(context.Target, "-d", folder.Target, cancellationToken).ConfigureAwait(false);
+            if (!targetExists[i] && !await TestAsync(context.Target, "-d", parent, cancellationToken).ConfigureAwait(false))
             {
-                problems.Add(new ValidationProblem(Name, SyncHost.Target, context.TargetHostname, $"neither '{folder.Target}' nor its parent '{parent}' exists"));
+                Problem(SyncHost.Target, $"neither '{folder.Target}' nor its parent '{parent}' exists");
+            }
+        }
+
+        (IReadOnlyList<string> realTargets, IReadOnlyList<(string Path, string What)> targetReserved) =
+            await ResolveAsync(context, SyncHost.Target, [.. folders.Select(f => f.Target)], cancellationToken).ConfigureAwait(false);
+        (IReadOnlyList<string> realSources, IReadOnlyList<(string Path, string What)> sourceReserved) =
+            await ResolveAsync(context, SyncHost.Source, [.. folders.Select(f => f.Source)], cancellationToken).ConfigureAwait(false);
+
+        var excludes = new Dictionary<int, IReadOnlyList<string>>();
+        for (int i = 0; i < folders.Count; i++)
+        {
+            Folder folder = folders[i];
+            string target = realTargets[i];
+            if (target == "/")
+            {
+                Problem(SyncHost.Target, $"'{folder.Target}' is the root directory; a folder_sync target must be a directory below it");
+            }
+
+            foreach ((string reserved, string what) in targetReserved)
+            {
+                if (target == reserved || MountInfo.IsUnder(target, reserved))
+                {
+                    Problem(SyncHost.Target, $"'{folder.Target}' is {(target == reserved ? string.Empty : "inside ")}{what} ({reserved}); DiskTools never syncs into it");
+                }
+            }
+
+            excludes[i] = [.. ExcludesFor(realSources[i], sourceReserved).Concat(ExcludesFor(target, targetReserved)).Distinct(StringComparer.Ordinal)];
+            await CheckUndoableAsync(context, folder, Problem, cancellationToken).ConfigureAwait(false);
+        }
+
+        builtInExcludes = excludes;
+        if (problems.Count == 0)
+        {
+            problems.AddRange(await EstimateAsync(context, folders, realTargets, targetExists, cancellationToken).ConfigureAwait(false));
+        }
+
+        return problems;
+    }
+
+    /// <summary>
+    /// delete: true is only allowed where the session's own snapshots can undo it: the target folder must lie
+    /// in one of the snapshotted subvolumes on the target (not in a subvolume nested below one, which a
+    /// snapshot does not include). delete_without_snapshot: true accepts the risk, with a WARNING every run.
+    /// </summary>
+    private static async Task CheckUndoableAsync(JobContext context, Folder folder, Action<SyncHost, string> problem, CancellationToken cancellationToken)
+    {
+        if (!folder.Delete)
+        {
+            return;
+        }
+
+        SnapshotConfig snapshots = context.SessionConfig.Snapshots;
+        string? holder;
+        string where;
+        try
+        {
+            var service = new BtrfsSnapshotService(context.Target,
+                new SnapshotLocation { FileSystem = snapshots.FileSystem.Target, SnapshotDirectory = snapshots.SnapshotDirectory.Target }, context.TargetHostname);
+            holder = await service.FindSubvolumeAsync(folder.Target, cancellationToken).ConfigureAwait(false);
+            where = holder is null ? "not on the btrfs file system the session snapshots" : holder.Length == 0 ? "in the file system's top level, which is no snapshotted subvolume" : $"in the subvolume '{holder}'";
+        }
+        catch (DiskToolsException e)
+        {
+            holder = null;
+            where = "in no subvolume DiskTools could find (" + e.Message + ")";
+        }
+
+        if (holder is not null && snapshots.Subvolumes.Contains(holder, StringComparer.Ordinal))
+        {
+            return;
+        }
+
+        string message = $"'{folder.Target}' has delete: true but is {where}; the session snapshots only {string.Join(", ", snapshots.Subvolumes)} on the target, so a deletion there could not be undone";
+        if (folder.DeleteWithoutSnapshot)
+        {
+            context.Log(SyncHost.Target, LogLevel.Warning, message + " (allowed by delete_without_snapshot: true)", Fields(("target_folder", folder.Target)));
+        }
+        else
+        {
+            problem(SyncHost.Target, message + "; snapshot that subvolume, or set delete_without_snapshot: true on the folder to accept it");
+        }
+    }
+
+    /// <summary>
+    /// Resolves <paramref name="paths"/> on a host (symbolic links followed, missing parts kept) together with
+    /// the directories DiskTools keeps for itself there: the snapshot directory, its data and log directory
+    /// ($XDG_DATA_HOME/disktools, ~/.local/share/disktools), its state directory and every place its lock may live.
+    /// </summary>
+    private static async Task<(IReadOnlyList<string> Paths, IReadOnlyList<(string Path, string What)> Reserved)> ResolveAsync(
+        JobContext context, SyncHost host, IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        const string script = """
+            n=$1; shift
+            u=$(id -u)
+            case ${XDG_DATA_HOME:-} in /*) set -- "$@" "$XDG_DATA_HOME/disktools";; esac
+            case ${HOME:-} in /*) set -- "$@" "$HOME/.local/share/disktools";; esac
+            case ${DISKTOOLS_RUNTIME_DIR:-} in /*) set -- "$@" "$DISKTOOLS_RUNTIME_DIR";; esac
+            case ${HOME:-} in /*) set -- "$@" "$HOME/.local/state/disktools";; esac
+            set -- "$@" /run/disktools "/run/user/$u/disktools"
+            exec realpath -m -z -- "$@"
+            """;
+        string snapshotDirectory = context.SessionConfig.Snapshots.SnapshotDirectory.For(host);
+        IReadOnlyList<string> own = host == SyncHost.Source ? context.SourceReservedDirectories
+            : context.TargetPrivateDirectory is { } lockDirectory ? [lockDirectory] : [];
+        string[] given = [.. paths, snapshotDirectory, .. own];
+        CommandResult result = await context.On(host).RunAsync(
+            CommandLine.ShellScript(script, [given.Length.ToString(CultureInfo.InvariantCulture), .. given]), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        string[] resolved = result.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries);
+        if (!result.Succeeded || resolved.Length < given.Length)
+        {
+            throw new DiskToolsException("SyncPathUnresolved", ErrorKind.ReadError,
+                $"Cannot resolve the folder paths on {context.HostnameOf(host)}: {result.StandardError.Trim()}", context.HostnameOf(host));
+        }
+
+        var reserved = new List<(string, string)> { (resolved[paths.Count], "the snapshot directory") };
+        reserved.AddRange(resolved.Skip(paths.Count + 1).Select(r => (r, "a directory DiskTools keeps its own data, logs or locks in")));
+        return (resolved[..paths.Count], reserved);
+    }
+
+    /// <summary>Filter rules excluding every reserved directory below <paramref name="folder"/>, anchored at the transfer root.</summary>
+    private static IEnumerable<string> ExcludesFor(string folder, IReadOnlyList<(string Path, string What)> reserved)
+    {
+        foreach ((string path, _) in reserved)
+        {
+            if (path != folder && MountInfo.IsUnder(path, folder))
+            {
+                string relative = path[folder.TrimEnd('/').Length..];
+                // rsync reads * ? [ as wildcards, and then a backslash escapes them; without one, it is literal.
+                string pattern = relative.IndexOfAny(['*', '?', '[']) < 0
+                    ? relative
+                    : string.Concat(relative.Select(c => c is '*' or '?' or '[' or ']' or '\\' ? "\\" + c : c.ToString()));
+                yield return "- " + pattern + "/";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Preflight: how many bytes the folders would bring to the target (rsync's dry-run statistics), and
+    /// whether the target's file systems would stay above the runtime minimum after receiving them.
+    /// </summary>
+    private async Task<IReadOnlyList<ValidationProblem>> EstimateAsync(JobContext context, IReadOnlyList<Folder> folders, IReadOnlyList<string> realTargets,
+        bool[] targetExists, CancellationToken cancellationToken)
+    {
+        var perFileSystem = new Dictionary<string, (long Total, long Free, long Incoming, List<string> Folders)>(StringComparer.Ordinal);
+        for (int i = 0; i < folders.Count; i++)
+        {
+            long incoming = await DryRunBytesAsync(context, folders[i], i, cancellationToken).ConfigureAwait(false);
+            string measured = targetExists[i] ? realTargets[i] : ParentOf(realTargets[i]);
+            CommandResult df = await context.Target.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail,target", "--", measured), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            string[] lines = df.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            string[] fields = lines.Length >= 2 ? lines[1].Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) : [];
+            if (!df.Succeeded || fields.Length < 3 || !long.TryParse(fields[0], CultureInfo.InvariantCulture, out long total) || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out long free))
+            {
+                throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError, $"Cannot measure free space of '{measured}' on {context.TargetHostname}: {df.StandardError.Trim()}", measured);
+            }
+
+            string mount = fields[2].Trim();
+            (long, long, long Incoming, List<string> Folders) entry = perFileSystem.TryGetValue(mount, out var known) ? known : (total, free, 0, []);
+            entry.Incoming += incoming;
+            entry.Folders.Add(folders[i].Target);
+            perFileSystem[mount] = entry;
+            context.Log(SyncHost.Target, LogLevel.Info, $"Preflight: {folders[i].Source} would bring about {ByteSize.Format(incoming)} to {context.TargetHostname}:{folders[i].Target}",
+                Fields(("folder", folders[i].Source), ("target_folder", folders[i].Target), ("estimated_bytes", incoming)));
+        }
+
+        DiskSpaceValue minimum = context.SessionConfig.Disk.RuntimeMinimum;
+        var problems = new List<ValidationProblem>();
+        foreach ((string mount, (long total, long free, long incoming, List<string> names)) in perFileSystem)
+        {
+            long after = free - incoming;
+            long threshold = minimum.ThresholdBytes(total);
+            if (after < threshold)
+            {
+                problems.Add(new ValidationProblem(Name, SyncHost.Target, context.TargetHostname,
+                    $"copying about {ByteSize.Format(incoming)} ({incoming.ToString("N0", CultureInfo.InvariantCulture)} bytes) into {string.Join(", ", names)} would leave {ByteSize.Format(Math.Max(0, after))} free "
+                    + $"of {ByteSize.Format(total)} on the file system at {mount} (now {ByteSize.Format(free)} free), below the runtime minimum {minimum} ({ByteSize.Format(threshold)})"));
             }
         }
 
         return problems;
+    }
+
+    private async Task<long> DryRunBytesAsync(JobContext context, Folder folder, int index, CancellationToken cancellationToken)
+    {
+        CommandLine command = RsyncCommand(context, folder, index, pidFile: null);
+        CommandResult result = await context.Source.RunAsync(command, timeout: null, cancellationToken).ConfigureAwait(false);
+        if (result.ExitCode is not (0 or 24))
+        {
+            throw new RsyncFailedException(folder.Source, result.ExitCode, [.. result.StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)]);
+        }
+
+        foreach (string line in result.StandardOutput.Split('\n'))
+        {
+            const string key = "Total transferred file size:";
+            if (line.StartsWith(key, StringComparison.Ordinal))
+            {
+                string digits = new([.. line[key.Length..].TakeWhile(c => c != 'b').Where(char.IsAsciiDigit)]);
+                if (long.TryParse(digits, CultureInfo.InvariantCulture, out long bytes))
+                {
+                    return bytes;
+                }
+            }
+        }
+
+        throw new DiskToolsException("RsyncStatsMissing", ErrorKind.InvalidData, $"rsync's dry run of '{folder.Source}' printed no transfer statistics.", folder.Source);
     }
 
     public override async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
@@ -122,40 +340,18 @@ public sealed class FolderSyncJob : SyncJob
 
     private async Task SyncFolderAsync(JobContext context, Folder folder, int index, int count, CancellationToken cancellationToken)
     {
-        string pidFile = $"${{XDG_RUNTIME_DIR:-/tmp}}/disktools-rsync-{context.SessionId}-{index}.pid";
+        // In the session's private directory on the target (0700, checked when the lock was taken), never in a
+        // place another user could plant a symbolic link; removed when the folder is done.
+        string pidFile = (context.TargetPrivateDirectory ?? throw new InvalidOperationException("The target lock is not held."))
+            + $"/rsync-{context.SessionId}-{index}.pid";
         lock (remotePidFiles)
         {
             remotePidFiles.Add(pidFile);
         }
 
-        var arguments = new List<string>
-        {
-            "-aHAX", "--numeric-ids", "--secluded-args", "--no-inc-recursive", "--info=progress2", "-i",
-            "-e", RsyncTransport.RemoteShell(context.TargetEndpoint!.Options),
-            // Runs through the target's shell: records the server's pid so an abort can end it, then becomes rsync.
-            "--rsync-path", $"echo $$ > \"{pidFile}\" && exec rsync",
-        };
-        if (folder.Delete)
-        {
-            arguments.Add("--delete");
-        }
-
-        if (folder.Filter is not null)
-        {
-            arguments.Add("--filter=merge " + folder.Filter);
-        }
-
-        if (context.Config.GetInt("bwlimit_kib", 0) is long limit and > 0)
-        {
-            arguments.Add("--bwlimit=" + limit.ToString(CultureInfo.InvariantCulture));
-        }
-
-        arguments.Add(WithSlash(folder.Source));
-        arguments.Add(RsyncTransport.HostSpec(context.TargetEndpoint.Options) + ":" + WithSlash(folder.Target));
-
+        CommandLine command = RsyncCommand(context, folder, index, pidFile);
         var fields = Fields(("folder", folder.Source), ("target_folder", folder.Target), ("delete", folder.Delete));
         context.Log(SyncHost.Source, LogLevel.Info, $"Syncing {folder.Source} to {context.TargetHostname}:{folder.Target}", fields);
-        var command = new CommandLine("rsync", arguments);
         context.Log(SyncHost.Source, LogLevel.Debug, "rsync command", Fields(("command", command.ToString())));
 
         var watch = Stopwatch.StartNew();
@@ -185,7 +381,7 @@ public sealed class FolderSyncJob : SyncJob
                     {
                         lastItem = item.Path;
                         stats.Count(item);
-                        context.Log(SyncHost.Target, LogLevel.Full, item.Path,
+                        context.Log(SyncHost.Target, LogLevel.Full, item.Describe(),
                             Fields(("folder", folder.Target), ("change", item.Change), ("path", item.Path)));
                     }
                     else if (RsyncOutput.TryParseProgress(segment, out RsyncProgress progress))
@@ -230,6 +426,71 @@ public sealed class FolderSyncJob : SyncJob
         {
             await ReleaseAsync(rsync).ConfigureAwait(false);
         }
+
+        // The server on the target has ended with the client (exit status received): its pid file goes now.
+        await RemovePidFileAsync(context, pidFile, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RemovePidFileAsync(JobContext context, string pidFile, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await context.Target.RunUrgentAsync(CommandLine.Create("rm", "-f", "--", pidFile), cancellationToken).ConfigureAwait(false);
+            lock (remotePidFiles)
+            {
+                remotePidFiles.Remove(pidFile);
+            }
+        }
+        catch (Exception e) when (e is DiskToolsException or ObjectDisposedException or InvalidOperationException or Renci.SshNet.Common.SshException)
+        {
+            context.Log(SyncHost.Target, LogLevel.Warning, $"Could not remove the pid file {pidFile} on the target: {e.Message}");
+        }
+    }
+
+    /// <summary>The rsync command for one folder; without a pid file, the preflight estimate instead (--dry-run --stats).</summary>
+    private CommandLine RsyncCommand(JobContext context, Folder folder, int index, string? pidFile)
+    {
+        bool dryRun = pidFile is null;
+
+        // Paths reach both ends literally. Locally rsync gets an argument vector (no shell). The target path
+        // goes through the target's login shell, so it is sent single-quoted with --old-args (rsync passes it
+        // on as written): neither --secluded-args (the remote rsync glob-expands the destination) nor rsync's
+        // default escaping (it leaves * ? [ ] for the remote shell to expand) would keep "Photos [2024]" from
+        // matching "Photos 2". Every operand follows "--".
+        var arguments = new List<string>
+        {
+            "-aHAX", "--numeric-ids", "--old-args", "--no-inc-recursive",
+            "-e", context.TargetEndpoint!.Rsync!.RemoteShell,
+            // Runs through the target's shell: records the server's pid so an abort can end it, then becomes rsync.
+            // The preflight's dry run writes nothing on the target, not even that.
+            "--rsync-path", dryRun ? "rsync" : $"echo $$ > {ShellQuote.Quote(pidFile!)} && exec rsync",
+        };
+        arguments.AddRange(dryRun ? ["--dry-run", "--stats", "--no-human-readable"] : ["--info=progress2", "-i"]);
+        if (folder.Delete)
+        {
+            arguments.Add("--delete");
+        }
+
+        // DiskTools' own directories first: the first matching rule wins, so no user filter can bring them back.
+        if (builtInExcludes is not null && builtInExcludes.TryGetValue(index, out IReadOnlyList<string>? excluded))
+        {
+            arguments.AddRange(excluded.Select(rule => "--filter=" + rule));
+        }
+
+        if (folder.Filter is not null)
+        {
+            arguments.Add("--filter=merge " + folder.Filter);
+        }
+
+        if (context.Config.GetInt("bwlimit_kib", 0) is long limit and > 0 && !dryRun)
+        {
+            arguments.Add("--bwlimit=" + limit.ToString(CultureInfo.InvariantCulture));
+        }
+
+        arguments.Add("--");
+        arguments.Add(WithSlash(folder.Source));
+        arguments.Add(context.TargetEndpoint.Rsync.HostSpec + ":" + ShellQuote.Quote(WithSlash(folder.Target)));
+        return new CommandLine("rsync", arguments);
     }
 
     private async Task KillRemoteServersAsync(JobContext context, TimeSpan timeout)
@@ -247,9 +508,9 @@ public sealed class FolderSyncJob : SyncJob
 
         // Only a process that is still rsync is signalled: a stale pid file never kills an unrelated process.
         const string script =
-            "for f in \"$@\"; do f=$(eval echo \"$f\"); p=$(cat \"$f\" 2>/dev/null) || continue; " +
+            "for f in \"$@\"; do p=$(cat \"$f\" 2>/dev/null) || continue; " +
             "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = rsync ] && kill -TERM \"$p\" 2>/dev/null; done; " +
-            "sleep 0.3; for f in \"$@\"; do f=$(eval echo \"$f\"); p=$(cat \"$f\" 2>/dev/null) || continue; " +
+            "sleep 0.3; for f in \"$@\"; do p=$(cat \"$f\" 2>/dev/null) || { rm -f \"$f\"; continue; }; " +
             "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = rsync ] && kill -KILL \"$p\" 2>/dev/null; rm -f \"$f\"; done; exit 0";
         try
         {
@@ -299,7 +560,7 @@ public sealed class FolderSyncJob : SyncJob
 /// <summary>rsync ended with an error status.</summary>
 public sealed class RsyncFailedException(string folder, int exitCode, IReadOnlyList<string> messages)
     : DiskToolsException("RsyncFailed", ErrorKind.WriteError,
-        $"rsync of '{folder}' failed with exit code {exitCode} ({Meaning(exitCode)}){(messages.Count > 0 ? ": " + string.Join(" | ", messages.TakeLast(3)) : string.Empty)}",
+        $"rsync of '{folder}' failed with exit code {exitCode} ({Meaning(exitCode)}){(messages.Count > 0 ? ": " + string.Join(" | ", messages.TakeLast(3).Select(TerminalText.Escape)) : string.Empty)}",
         folder)
 {
     public int ExitCode { get; } = exitCode;

@@ -6,7 +6,9 @@ namespace DiskTools.Engine.Sync.Jobs;
 
 /// <summary>How the target is reached, for jobs that open their own SSH transport (rsync).</summary>
 /// <param name="Options">The options the session's SSH connection was made with.</param>
-public sealed record TargetEndpoint(Remoting.Ssh.SshConnectionOptions Options);
+/// <param name="Resolved">Where that connection went (host, port, user, keys), or null before it was made.</param>
+/// <param name="Rsync">rsync's ssh bound to that connection's resolution and verified host key; null when no job needs it.</param>
+public sealed record TargetEndpoint(Remoting.Ssh.SshConnectionOptions Options, Remoting.Ssh.SshEndpoint? Resolved = null, RsyncTransport? Rsync = null);
 
 /// <summary>
 /// Everything a job gets: its own config section, an executor per host, the session's identity and the
@@ -26,8 +28,10 @@ public sealed class JobContext
         TargetEndpoint? targetEndpoint,
         EventBus events,
         string sessionId,
+        DateTimeOffset sessionStartedAt,
         string sourceHostname,
         string targetHostname,
+        IReadOnlyList<string> sourceReservedDirectories,
         Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log,
         Action<string, ProgressUpdate> progress)
     {
@@ -39,8 +43,10 @@ public sealed class JobContext
         TargetEndpoint = targetEndpoint;
         Events = events;
         SessionId = sessionId;
+        SessionStartedAt = sessionStartedAt;
         SourceHostname = sourceHostname;
         TargetHostname = targetHostname;
+        SourceReservedDirectories = sourceReservedDirectories;
         this.log = log;
         this.progress = progress;
     }
@@ -59,13 +65,25 @@ public sealed class JobContext
 
     public TargetEndpoint? TargetEndpoint { get; }
 
+    /// <summary>
+    /// The session's private directory on the target (where its lock is: mode 0700, this user's only), for
+    /// files of the session's own there such as pid files; null before the target lock is held.
+    /// </summary>
+    public string? TargetPrivateDirectory { get; init; }
+
     public EventBus Events { get; }
 
     public string SessionId { get; }
 
+    /// <summary>When the session began, on this machine's clock.</summary>
+    public DateTimeOffset SessionStartedAt { get; }
+
     public string SourceHostname { get; }
 
     public string TargetHostname { get; }
+
+    /// <summary>The directories this DiskTools process keeps its data, logs and locks in (on the source): never synced.</summary>
+    public IReadOnlyList<string> SourceReservedDirectories { get; }
 
     public ICommandExecutor On(SyncHost host) => host == SyncHost.Source ? Source : Target;
 

@@ -22,6 +22,21 @@ public sealed record RsyncProgress(long Bytes, int Percent, string Rate, TimeSpa
 public sealed record RsyncItem(string Change, string Path)
 {
     public bool IsDeletion => Change.StartsWith("*deleting", StringComparison.Ordinal);
+
+    /// <summary>What happens to the path, in words, so a deletion never reads like a copy: "deleted", "copied", …</summary>
+    public string Action => IsDeletion ? "deleted"
+        : Change.Length == 0 ? "changed"
+        : Change[0] switch
+        {
+            '>' or '<' => "copied",
+            'c' => "created",
+            'h' => "hard-linked",
+            '.' => "attributes updated:",
+            _ => "changed",
+        };
+
+    /// <summary>"deleted old.txt", "copied a.txt" — for the console and the log's message.</summary>
+    public string Describe() => Action + " " + Path;
 }
 
 /// <summary>

@@ -1,72 +1,150 @@
 using System.Globalization;
+using System.Text;
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting.Ssh;
 
 namespace DiskTools.Engine.Sync.Jobs;
 
 /// <summary>
-/// Builds rsync's remote shell (-e) from the session's SSH options, so rsync reaches the same host as the
-/// session with the same identity and the same host-key checks — never weaker: BatchMode (no prompts)
-/// and StrictHostKeyChecking=yes (an unknown key fails instead of being learned).
+/// rsync's own ssh, bound to the session's connection: a private directory (mode 0700) holds an ssh_config
+/// naming one host alias with the HostName, Port, User and keys the session's SSH connection resolved and
+/// used, and a known_hosts file listing only the host key that connection verified (whether through
+/// known_hosts or a pinned -HostKeyFingerprint), with StrictHostKeyChecking yes. rsync runs
+/// <c>ssh -F &lt;that file&gt;</c> and reaches nothing else: the user's ssh_config was resolved once, by OpenSSH,
+/// for both channels, and a host presenting any other key is refused.
 /// </summary>
-public static class RsyncTransport
+public sealed class RsyncTransport : IDisposable
 {
+    /// <summary>The only host the generated config defines.</summary>
+    public const string HostAlias = "disktools-target";
+
+    private RsyncTransport(string directory)
+    {
+        Directory = directory;
+    }
+
+    /// <summary>The private directory holding ssh_config and known_hosts.</summary>
+    public string Directory { get; }
+
+    public string ConfigPath => Path.Combine(Directory, "ssh_config");
+
+    public string KnownHostsPath => Path.Combine(Directory, "known_hosts");
+
+    /// <summary>The -e value for rsync: ssh with nothing but the generated config (double-quoted when $TMPDIR holds a space: rsync splits -e itself).</summary>
+    public string RemoteShell => "ssh -F " + (ConfigPath.Any(char.IsWhiteSpace) ? "\"" + ConfigPath + "\"" : ConfigPath);
+
+    /// <summary>The host part of rsync's "host:path".</summary>
+    public string HostSpec => HostAlias;
+
     /// <summary>Why this connection cannot be used by rsync's ssh, or null when it can.</summary>
-    public static string? Unsupported(SshConnectionOptions options)
-    {
-        if (options.Credential?.Password is { Length: > 0 } && options.IdentityFiles.Count == 0 && Environment.GetEnvironmentVariable("SSH_AUTH_SOCK") is null)
-        {
-            return "rsync's ssh cannot use a password credential; set up key authentication (identity file or ssh-agent)";
-        }
-
-        if (options.HostKeyFingerprint is not null)
-        {
-            return "rsync's ssh checks host keys against known_hosts only; a pinned fingerprint (-HostKeyFingerprint) cannot be passed on — add the key to known_hosts instead";
-        }
-
-        IEnumerable<string?> words = [options.ConfigPath, options.Host, options.UserName, .. options.IdentityFiles, .. options.KnownHostsFiles ?? []];
-        return words.Any(w => w is not null && (w.Contains('\'', StringComparison.Ordinal) || w.Contains('"', StringComparison.Ordinal)))
-            ? "rsync's -e option cannot carry quote characters in the host, user, ssh_config, identity or known_hosts paths"
+    public static string? Unsupported(SshConnectionOptions options, SshEndpoint? endpoint)
+        => options.Credential?.Password is { Length: > 0 } && (endpoint is null ? options.IdentityFiles.Count == 0 : endpoint.IdentityFiles.Count == 0 && endpoint.AgentSocket is null)
+            ? "rsync's ssh cannot use a password credential; set up key authentication (identity file or ssh-agent)"
             : null;
-    }
 
-    /// <summary>The -e value: ssh and its options as one string, words with spaces in double quotes (rsync's own splitting rules).</summary>
-    public static string RemoteShell(SshConnectionOptions options)
+    /// <summary>Writes the transport for a connected session.</summary>
+    /// <exception cref="DiskToolsException">SyncTransportUnavailable: no verified key yet, or a path ssh_config cannot carry.</exception>
+    public static RsyncTransport Create(SshEndpoint endpoint, (string KeyType, byte[] Blob)? hostKey, string hostname)
     {
-        var words = new List<string> { "ssh", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", "ServerAliveInterval=15", "-o", "ServerAliveCountMax=2" };
-        if (options.ConfigPath is { } config)
+        if (hostKey is not { } key)
         {
-            words.AddRange(["-F", config]);
+            throw Unavailable(hostname, "the session's connection has verified no host key");
         }
 
-        if (options.Port is int port)
+        var config = new StringBuilder();
+        config.Append("Host ").Append(HostAlias).Append('\n');
+        void Option(string name, string value) => config.Append("    ").Append(name).Append(' ').Append(value).Append('\n');
+        Option("HostName", Value(endpoint.HostName, hostname));
+        Option("Port", endpoint.Port.ToString(CultureInfo.InvariantCulture));
+        Option("User", Value(endpoint.User, hostname));
+        Option("IdentitiesOnly", "yes");
+        foreach (string identity in endpoint.IdentityFiles)
         {
-            words.AddRange(["-p", port.ToString(CultureInfo.InvariantCulture)]);
+            Option("IdentityFile", Value(identity, hostname));
         }
 
-        string? user = options.UserName ?? options.Credential?.UserName;
-        if (!string.IsNullOrEmpty(user))
+        Option("IdentityAgent", endpoint.AgentSocket is { } agent ? Value(agent, hostname) : "none");
+        Option("HostKeyAlias", HostAlias);
+        Option("HostKeyAlgorithms", key.KeyType == "ssh-rsa" ? "rsa-sha2-512,rsa-sha2-256,ssh-rsa" : key.KeyType);
+        Option("StrictHostKeyChecking", "yes");
+        Option("UpdateHostKeys", "no");
+        Option("CheckHostIP", "no");
+        Option("BatchMode", "yes");
+        Option("PasswordAuthentication", "no");
+        Option("KbdInteractiveAuthentication", "no");
+        Option("ControlMaster", "no");
+        Option("ControlPath", "none");
+        Option("ProxyCommand", "none");
+        Option("ClearAllForwardings", "yes");
+        Option("ForwardAgent", "no");
+        Option("ConnectTimeout", ((int)Math.Ceiling(endpoint.ConnectTimeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture));
+        Option("ServerAliveInterval", ((int)Math.Max(0, Math.Ceiling(endpoint.KeepAlive.TotalSeconds))).ToString(CultureInfo.InvariantCulture));
+        Option("ServerAliveCountMax", "2");
+        Option("LogLevel", "ERROR");
+
+        if (Path.GetTempPath().Any(c => c is '"' or '\'' or '\n' or '\r'))
         {
-            words.AddRange(["-l", user]);
+            throw Unavailable(hostname, $"the temporary directory '{Path.GetTempPath()}' holds a quote or line break, which rsync's -e option cannot carry");
         }
 
-        foreach (string identity in options.IdentityFiles)
+        DirectoryInfo directory = System.IO.Directory.CreateTempSubdirectory("disktools-rsync-ssh-");
+        var transport = new RsyncTransport(directory.FullName);
+        try
         {
-            words.AddRange(["-i", identity]);
-        }
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(directory.FullName, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
 
-        if (options.KnownHostsFiles is { Count: > 0 } known)
+            Option("UserKnownHostsFile", Value(transport.KnownHostsPath, hostname));
+            Option("GlobalKnownHostsFile", "none");
+            string line = key.KeyType + " " + Convert.ToBase64String(key.Blob);
+            WritePrivate(transport.KnownHostsPath, $"{HostAlias} {line}\n[{HostAlias}]:{endpoint.Port.ToString(CultureInfo.InvariantCulture)} {line}\n");
+            WritePrivate(transport.ConfigPath, config.ToString());
+            return transport;
+        }
+        catch
         {
-            words.AddRange(["-o", "UserKnownHostsFile=" + string.Join(' ', known), "-o", "GlobalKnownHostsFile=/dev/null"]);
+            transport.Dispose();
+            throw;
         }
-
-        if (options.ConnectTimeout is TimeSpan timeout)
-        {
-            words.AddRange(["-o", "ConnectTimeout=" + ((int)Math.Ceiling(timeout.TotalSeconds)).ToString(CultureInfo.InvariantCulture)]);
-        }
-
-        return string.Join(' ', words.Select(w => w.Contains(' ', StringComparison.Ordinal) ? "\"" + w + "\"" : w));
     }
 
-    /// <summary>The host part of "host:path" (the name or alias the session connected to).</summary>
-    public static string HostSpec(SshConnectionOptions options) => options.Host;
+    public void Dispose()
+    {
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Best effort: it only ever held a public key and a config.
+        }
+    }
+
+    private static void WritePrivate(string path, string text)
+    {
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        stream.Write(Encoding.UTF8.GetBytes(text));
+    }
+
+    /// <summary>One ssh_config value: double-quoted, with '%' doubled (ssh expands %-tokens in these).</summary>
+    private static string Value(string value, string hostname)
+    {
+        if (value.Any(c => c is '"' or '\n' or '\r' or '\0'))
+        {
+            throw Unavailable(hostname, $"'{value.ReplaceLineEndings("\\n")}' holds a quote or line break, which an ssh_config value cannot carry");
+        }
+
+        return "\"" + value.Replace("%", "%%", StringComparison.Ordinal) + "\"";
+    }
+
+    private static DiskToolsException Unavailable(string hostname, string why)
+        => new("SyncTransportUnavailable", ErrorKind.InvalidArgument, $"rsync's ssh to {hostname} cannot be set up: {why}.", hostname);
 }

@@ -32,8 +32,9 @@ public sealed class SnapshotJob : SyncJob
                 + $" before and after the jobs (e.g. {example})";
         }
 
-        yield return $"{Name}: retention keeps the snapshots of the {config.KeepRecent} most recent sessions on each host"
-            + (config.MaxAgeDays is int days ? $" and of any session younger than {days} days" : string.Empty);
+        yield return $"{Name}: retention keeps the snapshots of the {config.KeepRecent} most recent sessions on each host (ranked by the creation time btrfs records)"
+            + (config.MaxAgeDays is int days ? $" and of any session younger than {days} days" : string.Empty)
+            + ", this session's, anything newer, the newest pre-sync snapshot of each subvolume, and every manual snapshot";
     }
 
     public override async Task<IReadOnlyList<ValidationProblem>> ValidateAsync(JobContext context, CancellationToken cancellationToken)
@@ -70,50 +71,83 @@ public sealed class SnapshotJob : SyncJob
         return problems;
     }
 
-    /// <summary>Pre- or post-sync snapshots on both hosts (in parallel: they are independent).</summary>
+    /// <summary>Pre- or post-sync snapshots on both hosts, in parallel; one host failing stops the other.</summary>
     public async Task<IReadOnlyList<SyncSnapshot>> TakeAsync(JobContext context, SnapshotPhase phase, CancellationToken cancellationToken)
     {
         SnapshotConfig config = context.SessionConfig.Snapshots;
         DateTime stamp = DateTime.UtcNow;
         int total = config.Subvolumes.Count * 2;
         context.Progress(new ProgressUpdate(0, 0, total, $"{SnapshotName.PhaseText(phase)} snapshots"));
-        IReadOnlyList<SyncSnapshot>[] both = await Task.WhenAll(
-            TakeOnAsync(context, SyncHost.Source, phase, stamp, cancellationToken),
-            TakeOnAsync(context, SyncHost.Target, phase, stamp, cancellationToken)).ConfigureAwait(false);
+        (IReadOnlyList<SyncSnapshot> source, IReadOnlyList<SyncSnapshot> target) = await BothHosts.RunAsync(
+            (host, token) => TakeOnAsync(context, host, phase, stamp, token), cancellationToken).ConfigureAwait(false);
         context.Progress(new ProgressUpdate(100, total, total, $"{SnapshotName.PhaseText(phase)} snapshots"));
-        return [.. both[0], .. both[1]];
+        return [.. source, .. target];
     }
 
     public override Task ExecuteAsync(JobContext context, CancellationToken cancellationToken) => TakeAsync(context, SnapshotPhase.PreSync, cancellationToken);
 
-    /// <summary>Retention on both hosts; a failure is logged as an error (the session fails) but both hosts are tried.</summary>
+    /// <summary>
+    /// Retention on both hosts, by the one rule of <see cref="RetentionPlanner"/>: the listing is read afresh,
+    /// this session's snapshots and anything created since it began stay, and so does the newest pre-sync
+    /// snapshot of each subvolume; manual snapshots are never touched. A failure is logged as an error (the
+    /// session fails) and retention goes on with the next snapshot and the other host.
+    /// </summary>
     public async Task ApplyRetentionAsync(JobContext context, CancellationToken cancellationToken)
     {
         SnapshotConfig config = context.SessionConfig.Snapshots;
         var policy = new RetentionPolicy(config.KeepRecent, config.MaxAgeDays);
+        var guard = new RetentionGuard(context.SessionId, context.SessionStartedAt.UtcDateTime);
         foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
         {
+            RetentionPlan plan;
+            BtrfsSnapshotService service = ServiceFor(context, host);
             try
             {
-                BtrfsSnapshotService service = ServiceFor(context, host);
+                // What is there now, not what the session saw when it started.
+                await service.RefreshAsync(cancellationToken).ConfigureAwait(false);
                 IReadOnlyList<BtrfsSnapshot> existing = await service.ListAsync(new SnapshotFilter(config.Subvolumes), cancellationToken).ConfigureAwait(false);
-                // Only session snapshots take part: manual ones are the user's own business.
-                RetentionPlan plan = BtrfsSnapshotService.PlanRetention(existing.Where(s => s.Phase != SnapshotPhase.Manual), policy, DateTime.UtcNow);
-                int removed = 0;
-                foreach (BtrfsSnapshot doomed in plan.ToRemove)
-                {
-                    await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
-                    removed++;
-                    context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path}", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
-                }
-
-                context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)",
-                    Fields(("removed", removed)));
+                plan = BtrfsSnapshotService.PlanRetention(existing, policy, DateTime.UtcNow, guard);
             }
             catch (DiskToolsException e)
             {
                 context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
+                continue;
             }
+
+            foreach (string notice in plan.Notices)
+            {
+                context.Log(host, LogLevel.Warning, "Retention: " + notice);
+            }
+
+            int removed = 0, failed = 0;
+            foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
+            {
+                foreach (ProtectedSnapshot kept in session.Protected)
+                {
+                    context.Log(host, LogLevel.Info, $"Retention keeps {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}",
+                        Fields(("path", kept.Snapshot.Path), ("snapshot_session", session.SessionId)));
+                }
+
+                foreach (BtrfsSnapshot doomed in session.ToRemove)
+                {
+                    try
+                    {
+                        await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
+                        removed++;
+                        context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path} ({session.Reason})", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
+                    }
+                    catch (DiskToolsException e)
+                    {
+                        failed++;
+                        context.Log(host, LogLevel.Error, $"Retention could not remove {doomed.Path} on {context.HostnameOf(host)}: {e.Message}",
+                            Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)), e);
+                    }
+                }
+            }
+
+            context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)"
+                + (failed > 0 ? $", {failed} could not be removed" : string.Empty),
+                Fields(("removed", removed), ("failed", failed)));
         }
     }
 

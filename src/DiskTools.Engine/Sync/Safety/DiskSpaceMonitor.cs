@@ -40,7 +40,7 @@ public sealed class DiskSpaceMonitor : SyncJob
 
     public static async Task<FreeSpace> MeasureAsync(ICommandExecutor host, string path, CancellationToken cancellationToken)
     {
-        CommandResult result = await host.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail", path), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        CommandResult result = await host.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail", "--", path), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
             throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError,
@@ -73,6 +73,15 @@ public sealed class DiskSpaceMonitor : SyncJob
         {
             FreeSpace usage = await MeasureAsync(context.On(host), disk.Path.For(host), cancellationToken).ConfigureAwait(false);
             context.Log(host, LogLevel.Info, $"Disk space at {usage.Path}: {usage}", Usage(usage));
+            long preflight = disk.PreflightMinimum.ThresholdBytes(usage.TotalBytes);
+            long runtime = disk.RuntimeMinimum.ThresholdBytes(usage.TotalBytes);
+            if (runtime > preflight)
+            {
+                // The session would start only to fail at its first check: the config contradicts itself.
+                problems.Add(new ValidationProblem(Name, host, context.HostnameOf(host),
+                    $"disk.runtime_minimum {disk.RuntimeMinimum} ({ByteSize.Format(runtime)} of {ByteSize.Format(usage.TotalBytes)} at {usage.Path}) is above disk.preflight_minimum {disk.PreflightMinimum} ({ByteSize.Format(preflight)}); it must not be"));
+            }
+
             if (disk.PreflightMinimum.IsViolatedBy(usage.FreeBytes, usage.TotalBytes))
             {
                 problems.Add(new ValidationProblem(Name, host, context.HostnameOf(host),

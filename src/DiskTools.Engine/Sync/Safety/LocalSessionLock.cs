@@ -1,29 +1,21 @@
-using System.Globalization;
-using System.Runtime.InteropServices;
 using System.Text;
+using DiskTools.Engine.Output;
 
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>
-/// One session per host and role: an exclusive flock(2) on a file under $XDG_RUNTIME_DIR/disktools/.
-/// The kernel drops the lock when the holder dies, so a crash never leaves the host locked; the pid,
-/// session and time written into the file only serve messages ("held by session X, pid Y") and to
-/// recognise a stale file left by a process that no longer exists. The file is opened with open(2)
-/// directly because .NET's FileStream adds share locks of its own that would get in the way.
+/// One session per host, whatever its role: an exclusive flock(2) on the host's one lock file in this
+/// user's <see cref="RuntimeDirectory"/>, taken by a session that uses the host as its source and by one that
+/// uses it as its target alike. The kernel drops the lock when the holder dies, so a crash never leaves the
+/// host locked; the holder line written into the file (<see cref="LockHolder"/>) only serves messages. The
+/// file is opened with open(2) and O_NOFOLLOW and checked (a regular file of this user's with one link)
+/// before anything is written to it; its content is never shown as it is.
 /// </summary>
 public sealed class LocalSessionLock : IDisposable
 {
-    private const int LockExclusive = 2;
-    private const int LockNonBlocking = 4;
-    private const int EWOULDBLOCK = 11;
-    private const int OpenReadWrite = 2;
-    private const int OpenReadOnly = 0;
-    private const int OpenCreate = 0x40;
-    private const int OpenCloseOnExec = 0x80000;
-
     private int fd;
 
-    private LocalSessionLock(string path, int fd, string? staleHolder)
+    private LocalSessionLock(string path, int fd, LockHolder? staleHolder)
     {
         Path = path;
         this.fd = fd;
@@ -32,74 +24,76 @@ public sealed class LocalSessionLock : IDisposable
 
     public string Path { get; }
 
-    /// <summary>What a dead previous holder had written, when its leftover file was taken over.</summary>
-    public string? StaleHolder { get; }
+    /// <summary>
+    /// Who a dead previous holder was, when its holder line was still there: every orderly release empties
+    /// the file, so a line the next holder finds was left by a session that was killed.
+    /// </summary>
+    public LockHolder? StaleHolder { get; }
 
-    /// <summary>$XDG_RUNTIME_DIR/disktools, else /run/user/&lt;uid&gt;/disktools, else /tmp/disktools-&lt;uid&gt;.</summary>
-    public static string DefaultDirectory
-    {
-        get
-        {
-            string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
-            if (!string.IsNullOrWhiteSpace(runtime) && System.IO.Path.IsPathRooted(runtime) && Directory.Exists(runtime))
-            {
-                return System.IO.Path.Combine(runtime, "disktools");
-            }
-
-            uint uid = geteuid();
-            string userRun = $"/run/user/{uid}";
-            return Directory.Exists(userRun) ? System.IO.Path.Combine(userRun, "disktools") : $"/tmp/disktools-{uid}";
-        }
-    }
+    /// <summary>Where this user's lock lives (see <see cref="RuntimeDirectory.Default"/>).</summary>
+    public static string DefaultDirectory => RuntimeDirectory.Default;
 
     /// <summary>Takes the lock or throws <see cref="SessionLockedException"/> naming the holder.</summary>
-    public static LocalSessionLock Acquire(string path, string sessionId, string hostname)
+    /// <param name="path">The lock file; its directory is created and checked (<see cref="RuntimeDirectory.Ensure"/>).</param>
+    /// <param name="holder">What to write as holder.</param>
+    /// <param name="hostname">The host the lock stands for, for messages.</param>
+    public static LocalSessionLock Acquire(string path, LockHolder holder, string hostname)
     {
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        int handle = open(path, OpenReadWrite | OpenCreate | OpenCloseOnExec, Convert.ToInt32("644", 8));
-        if (handle < 0)
+        RuntimeDirectory.Ensure(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
+        // Every child the session starts (rsync, ssh) inherits the descriptor, so the flock stays held until
+        // the last of them has exited: were this process killed, the lock is not free while an orphan could
+        // still write (the children's parent-death signal ends them). Only those children: the descriptor is
+        // close-on-exec, and the session's executor hands it to the children it starts (see ChildSpawner).
+        int handle = OpenChecked(path, create: true);
+        if (PosixFiles.TryLockExclusive(handle) is int errno and not 0)
         {
-            int openErrno = Marshal.GetLastPInvokeError();
-            throw new Output.DiskToolsException("SyncLockFailed", Output.ErrorKind.PermissionDenied, $"Cannot open the lock file '{path}' (errno {openErrno}).", path);
+            LockHolder? current = LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength));
+            PosixFiles.Close(handle);
+            throw errno == PosixFiles.EWOULDBLOCK
+                ? new SessionLockedException(path, hostname, current)
+                : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
         }
 
-        if (flock(handle, LockExclusive | LockNonBlocking) != 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            string holder = ReadAll(handle);
-            _ = close(handle);
-            throw errno == EWOULDBLOCK
-                ? new SessionLockedException(path, hostname, holder)
-                : new Output.DiskToolsException("SyncLockFailed", Output.ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
-        }
-
-        string previous = ReadAll(handle);
-        string? stale = previous.Length > 0 && !HolderAlive(previous) ? previous : null;
-        byte[] content = Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $"pid={Environment.ProcessId} session={sessionId} host={hostname} since={DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}\n"));
-        _ = ftruncate(handle, 0);
-        _ = pwrite(handle, content, content.Length, 0);
+        LockHolder? stale = LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength));
+        PosixFiles.Truncate(handle);
+        _ = PosixFiles.WriteAll(handle, Encoding.UTF8.GetBytes(holder.Format() + "\n"));
         return new LocalSessionLock(path, handle, stale);
     }
 
-    /// <summary>What the lock file says about its holder (empty when free or absent).</summary>
-    public static string ReadHolder(string path)
+    /// <summary>
+    /// Whether the lock is held right now (by any process, read from /proc/locks without taking it) and the
+    /// holder line the file carries; (false, null) when the file does not exist or is not a safe lock file.
+    /// </summary>
+    public static (bool Held, LockHolder? Holder) Probe(string path)
     {
-        int handle = open(path, OpenReadOnly | OpenCloseOnExec, 0);
-        if (handle < 0)
+        int handle;
+        try
         {
-            return string.Empty;
+            if (PosixFiles.LinkStat(path) is null)
+            {
+                return (false, null);
+            }
+
+            handle = OpenChecked(path, create: false);
+        }
+        catch (DiskToolsException)
+        {
+            return (false, null);
         }
 
         try
         {
-            return ReadAll(handle);
+            bool held = PosixFiles.IsFlockHeld(PosixFiles.StatDescriptor(handle));
+            return (held, LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength)));
         }
         finally
         {
-            _ = close(handle);
+            PosixFiles.Close(handle);
         }
     }
+
+    /// <summary>The lock's descriptor, for the session's own children to inherit (-1 once released).</summary>
+    internal int Descriptor => Volatile.Read(ref fd);
 
     public void Dispose()
     {
@@ -107,63 +101,55 @@ public sealed class LocalSessionLock : IDisposable
         if (handle >= 0)
         {
             // Empty the file first so a reader never mistakes a released lock for a live holder;
-            // closing the descriptor releases the flock.
-            _ = ftruncate(handle, 0);
-            _ = close(handle);
+            // closing the descriptor releases the flock (once no child holds it any more).
+            PosixFiles.Truncate(handle);
+            Remoting.ChildSpawner.Close(() => PosixFiles.Close(handle));
         }
     }
 
-    private static string ReadAll(int handle)
+    /// <summary>Opens without following a symbolic link or blocking on a FIFO, and refuses anything but this user's own regular file.</summary>
+    private static int OpenChecked(string path, bool create)
     {
-        var buffer = new byte[512];
-        nint read = pread(handle, buffer, buffer.Length, 0);
-        return read > 0 ? Encoding.UTF8.GetString(buffer, 0, (int)read).Trim() : string.Empty;
-    }
-
-    private static bool HolderAlive(string holder)
-    {
-        foreach (string part in holder.Split(' '))
+        int flags = (create ? PosixFiles.ReadWrite | PosixFiles.Create : PosixFiles.ReadOnly) | PosixFiles.NoFollow | PosixFiles.NonBlocking
+            | PosixFiles.CloseOnExec;
+        int handle = PosixFiles.Open(path, flags, Convert.ToInt32("600", 8), out int errno);
+        if (handle < 0)
         {
-            if (part.StartsWith("pid=", StringComparison.Ordinal) && int.TryParse(part[4..], NumberStyles.None, CultureInfo.InvariantCulture, out int pid))
-            {
-                return Directory.Exists($"/proc/{pid}");
-            }
+            throw errno == PosixFiles.ELOOP
+                ? Unsafe(path, "it is a symbolic link")
+                : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot open the lock file '{path}' (errno {errno}).", path);
         }
 
-        return false;
+        PosixStat file = PosixFiles.StatDescriptor(handle);
+        string? problem = !file.IsRegular ? $"it is {file.TypeName}"
+            : file.Uid != PosixFiles.EffectiveUserId ? $"it belongs to uid {file.Uid}"
+            : file.Links != 1 ? $"it has {file.Links} hard links"
+            : null;
+        if (problem is not null)
+        {
+            PosixFiles.Close(handle);
+            throw Unsafe(path, problem);
+        }
+
+        return handle;
     }
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int open([MarshalAs(UnmanagedType.LPUTF8Str)] string path, int flags, int mode);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int close(int fd);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int flock(int fd, int operation);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int ftruncate(int fd, long length);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern nint pread(int fd, byte[] buffer, nint count, long offset);
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern nint pwrite(int fd, byte[] buffer, nint count, long offset);
-
-    [DllImport("libc")]
-    private static extern uint geteuid();
+    private static DiskToolsException Unsafe(string path, string problem)
+        => new(RuntimeDirectory.UnsafeErrorId, ErrorKind.SecurityError,
+            $"Refusing to use the lock file '{path}': {problem}. Remove it; DiskTools creates it again.", path);
 }
 
-/// <summary>Another session holds the lock.</summary>
-public sealed class SessionLockedException(string lockPath, string hostname, string holder)
-    : Output.DiskToolsException(
+/// <summary>Another session holds the host's lock.</summary>
+public sealed class SessionLockedException(string lockPath, string hostname, LockHolder? holder)
+    : DiskToolsException(
         "SyncSessionLocked",
-        Output.ErrorKind.ResourceUnavailable,
-        $"Another sync session is running on {hostname} (lock {lockPath}{(holder.Length > 0 ? ", held by " + holder : "")}). Wait for it to finish.",
+        ErrorKind.ResourceUnavailable,
+        $"Another sync session is running with {hostname} as its source or target: "
+        + (holder is null ? "its lock file names no holder DiskTools can read" : holder.Describe())
+        + $" holds the lock {lockPath}. A host takes part in one session at a time; wait for that one to finish.",
         hostname)
 {
     public string LockPath { get; } = lockPath;
 
-    public string Holder { get; } = holder;
+    public LockHolder? Holder { get; } = holder;
 }

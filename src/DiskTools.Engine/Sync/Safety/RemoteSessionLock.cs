@@ -4,32 +4,38 @@ using DiskTools.Engine.Remoting;
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>
-/// The target's lock: a process on the target that holds flock(1) on a file under the target user's
-/// runtime directory and lives exactly as long as the SSH connection — it polls its parent (the sshd
-/// session process) and exits when that is gone, so a dropped connection or a killed client never
-/// leaves the target locked. Released on purpose by terminating the process. <see cref="Lost"/>
-/// completes if the holder ends while the session still relies on it.
+/// The target's lock: the same lock file <see cref="LocalSessionLock"/> takes on a session's source, in the
+/// target user's <see cref="RuntimeDirectory"/> (created and checked there by the same rules), so a host is in
+/// one session at a time whatever its role. A process on the target holds flock(1) on it and lives exactly as
+/// long as the SSH connection — it polls its parent (the sshd session process) and exits when that is gone,
+/// so a dropped connection or a killed client never leaves the target locked. Released on purpose by
+/// terminating the process. <see cref="Lost"/> completes if the holder ends while the session still relies on it.
 /// </summary>
 public sealed class RemoteSessionLock : IAsyncDisposable
 {
     public const int BusyExitCode = 75;
+    public const int UnsafeExitCode = 71;
 
-    // $1: lock file name; $2: what to write as holder. Prints [STALE <previous holder>] then LOCKED <path> once held.
-    // The holder text is cleared on every orderly exit, so text found by the next holder means a holder that
-    // was killed outright (SIGKILL, power loss): that is what "stale" reports.
-    private const string Script = """
-        d=${XDG_RUNTIME_DIR:-}
-        if [ -n "$d" ] && [ -d "$d" ]; then d="$d/disktools"
-        elif [ -d "/run/user/$(id -u)" ]; then d="/run/user/$(id -u)/disktools"
-        else d="/tmp/disktools-$(id -u)"; fi
-        mkdir -p "$d" || exit 70
+    // $1: lock file name; $2: the holder line. Prints [STALE <previous holder line>] then LOCKED <path> once held.
+    // The holder line is cleared on every orderly exit, so a line found by the next holder means a holder that
+    // was killed outright (SIGKILL, power loss): that is what "stale" reports. The directory is checked
+    // (RuntimeDirectory.ShellScript) and nobody else can write to it; a lock file that is a symbolic link or
+    // not a regular file of this user's is refused even so. Lock file content reaches the client only as one
+    // bounded line, which is parsed there and never shown as it is.
+    internal const string Script = RuntimeDirectory.ShellScript + """
+
         f="$d/$1"
+        [ -L "$f" ] && { echo "UNSAFE $f is a symbolic link"; exit 71; }
+        if [ -e "$f" ]; then
+            [ -f "$f" ] || { echo "UNSAFE $f is not a regular file"; exit 71; }
+            [ "$(stat -c %u:%h "$f")" = "$u:1" ] || { echo "UNSAFE $f is not this user's own file"; exit 71; }
+        fi
         exec 9<>"$f" || exit 70
-        if ! flock -n 9; then echo BUSY; cat "$f"; exit 75; fi
-        old=$(cat "$f")
+        if ! flock -n 9; then echo BUSY; printf 'HOLDER %s\n' "$(head -c 400 "$f" | head -n 1)"; exit 75; fi
+        old=$(head -c 400 "$f" | head -n 1)
         printf '%s\n' "$2" > "$f"
         trap ': > "$f"; exit 0' TERM HUP INT
-        [ -n "$old" ] && echo "STALE $old"
+        [ -n "$old" ] && printf 'STALE %s\n' "$old"
         echo "LOCKED $f"
         p=$PPID
         while kill -0 "$p" 2>/dev/null; do sleep 1; done
@@ -40,7 +46,7 @@ public sealed class RemoteSessionLock : IAsyncDisposable
     private readonly Task<int> exited;
     private int released;
 
-    private RemoteSessionLock(IRunningCommand holder, string path, string? staleHolder)
+    private RemoteSessionLock(IRunningCommand holder, string path, LockHolder? staleHolder)
     {
         this.holder = holder;
         Path = path;
@@ -51,27 +57,44 @@ public sealed class RemoteSessionLock : IAsyncDisposable
 
     public string Path { get; }
 
-    public string? StaleHolder { get; }
+    public LockHolder? StaleHolder { get; }
+
+    /// <summary>The target's runtime directory (where the lock is), for the session's other private files there.</summary>
+    public string PrivateDirectory => Path[..Math.Max(1, Path.LastIndexOf('/'))];
 
     /// <summary>Completes when the holding process ends (connection lost, or released).</summary>
     public Task Lost { get; }
 
     public bool IsReleased => Volatile.Read(ref released) != 0;
 
-    public static async Task<RemoteSessionLock> AcquireAsync(ICommandExecutor target, string hostname, string fileName, string holderText, CancellationToken cancellationToken)
+    public static async Task<RemoteSessionLock> AcquireAsync(ICommandExecutor target, string hostname, string fileName, LockHolder holderLine, CancellationToken cancellationToken)
     {
-        IRunningCommand holder = await target.StartAsync(CommandLine.ShellScript(Script, fileName, holderText), cancellationToken).ConfigureAwait(false);
+        IRunningCommand holder = await target.StartAsync(CommandLine.ShellScript(Script, fileName, holderLine.Format()), cancellationToken).ConfigureAwait(false);
         try
         {
             var said = new List<string>();
-            string? stale = null;
+            LockHolder? stale = null;
+            LockHolder? current = null;
+            string? unsafeReason = null;
             await using IAsyncEnumerator<OutputLine> lines = holder.ReadLinesAsync(cancellationToken).GetAsyncEnumerator(cancellationToken);
             while (await lines.MoveNextAsync().ConfigureAwait(false))
             {
                 OutputLine line = lines.Current;
                 if (line.Stream == OutputStream.StandardOutput && line.Text.StartsWith("STALE ", StringComparison.Ordinal))
                 {
-                    stale = line.Text[6..];
+                    stale = LockHolder.TryParse(line.Text[6..]);
+                    continue;
+                }
+
+                if (line.Stream == OutputStream.StandardOutput && line.Text.StartsWith("HOLDER ", StringComparison.Ordinal))
+                {
+                    current = LockHolder.TryParse(line.Text[7..]);
+                    continue;
+                }
+
+                if (line.Stream == OutputStream.StandardOutput && line.Text.StartsWith("UNSAFE ", StringComparison.Ordinal))
+                {
+                    unsafeReason = line.Text[7..];
                     continue;
                 }
 
@@ -84,10 +107,18 @@ public sealed class RemoteSessionLock : IAsyncDisposable
             }
 
             int exit = await holder.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
-            string detail = string.Join(" ", said.Where(s => s != "BUSY")).Trim();
+            string detail = TerminalText.Escape(string.Join(" ", said.Where(s => s != "BUSY")).Trim());
             if (exit == BusyExitCode)
             {
-                throw new SessionLockedException($"{hostname}:{fileName}", hostname, detail);
+                throw new SessionLockedException($"{hostname}:{fileName}", hostname, current);
+            }
+
+            if (exit == UnsafeExitCode)
+            {
+                throw new DiskToolsException(RuntimeDirectory.UnsafeErrorId, ErrorKind.SecurityError,
+                    $"Refusing to take the session lock on {hostname}: {TerminalText.Escape(unsafeReason ?? "its runtime directory is not private")}. "
+                    + "Another user could make DiskTools overwrite or reveal a file of their choosing there. Remove it; DiskTools creates it again with mode 700.",
+                    hostname);
             }
 
             throw new DiskToolsException("SyncLockFailed", exit == CommandResult.CommandNotFound ? ErrorKind.NotInstalled : ErrorKind.ResourceUnavailable,

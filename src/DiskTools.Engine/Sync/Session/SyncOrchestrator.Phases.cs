@@ -12,6 +12,9 @@ public sealed partial class SyncOrchestrator
 {
     private async Task InitializeAsync(CancellationToken cancellationToken)
     {
+        // A host name ssh would read as an option is refused before anything else happens.
+        ExecutorErrors.ValidateHostName(options.Target.Host);
+
         // Config first: a bad file must stop the session before anything is locked or connected.
         config = SyncConfigLoader.Load(Session.ConfigFile!, SyncJobCatalog.Schemas);
         if (logFile is not null)
@@ -24,33 +27,47 @@ public sealed partial class SyncOrchestrator
         Log(LogLevel.Info, $"Config {config.SourceFile} is valid", ("jobs", plannedJobs.Where(j => j.Job is not null).Select(j => j.Selection.Name).ToArray()));
 
         string lockDirectory = options.LockDirectory ?? LocalSessionLock.DefaultDirectory;
-        localLock = LocalSessionLock.Acquire(Path.Combine(lockDirectory, SourceLockFile), Session.SessionId, Session.SourceHostname);
+        localLock = LocalSessionLock.Acquire(Path.Combine(lockDirectory, LockFile), HolderLine(), Session.SourceHostname);
         if (localLock.StaleHolder is { } stale)
         {
-            Log(LogLevel.Warning, $"Took over a stale lock left by a session that no longer runs ({stale})", ("lock", localLock.Path));
+            Log(LogLevel.Warning, $"Took over a stale lock left by a session that no longer runs: {stale.Describe()}", ("lock", localLock.Path));
         }
 
-        source = options.SourceFactory?.Invoke() ?? new LocalExecutor();
-        Session.SourceHostname = await source.GetHostNameAsync(cancellationToken).ConfigureAwait(false);
+        // The session's own children (rsync, its ssh) inherit the lock: it stays held while any of them lives.
+        source = options.SourceFactory?.Invoke() ?? new LocalExecutor { InheritedDescriptors = [localLock.Descriptor] };
+        Session.SourceHostname = TerminalText.Escape(await source.GetHostNameAsync(cancellationToken).ConfigureAwait(false));
 
         Log(LogLevel.Info, $"Connecting to {options.Target.Host}");
         PublishProgress(OrchestratorJob, new ProgressUpdate(Item: $"Connecting to {options.Target.Host}", Heartbeat: true));
         target = await SshExecutor.ConnectAsync(options.Target, cancellationToken).ConfigureAwait(false);
         target.ConnectionChanged += OnConnectionChanged;
-        Session.TargetHostname = await target.GetHostNameAsync(cancellationToken).ConfigureAwait(false);
+        Session.TargetHostname = TerminalText.Escape(await target.GetHostNameAsync(cancellationToken).ConfigureAwait(false));
         Record(LogLevel.Info, $"Connected to {Session.TargetHostname} ({target.Target})", "session_hosts",
             ("source_hostname", Session.SourceHostname), ("target_hostname", Session.TargetHostname), ("ssh_target", target.Target),
             ("round_trip_ms", target.LastRoundTrip?.TotalMilliseconds));
 
-        await CheckPrerequisitesAsync(cancellationToken).ConfigureAwait(false);
+        // Before anything else on the target: a session onto this very machine is refused however it was named.
+        HostIdentity[] identities = await Task.WhenAll(
+            HostIdentity.ReadAsync(source, cancellationToken), HostIdentity.ReadAsync(target, cancellationToken)).ConfigureAwait(false);
+        if (HostIdentity.SameMachine(identities[0], identities[1], target.HostKeyFingerprint) is { } same)
+        {
+            throw HostIdentity.SameMachineError(options.Target.Host, Session.SourceHostname, same);
+        }
 
-        targetLock = await RemoteSessionLock.AcquireAsync(target, Session.TargetHostname, TargetLockFile,
-            $"pid={Environment.ProcessId} session={Session.SessionId} host={Session.SourceHostname} since={DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}",
-            cancellationToken).ConfigureAwait(false);
+        await CheckPrerequisitesAsync(cancellationToken).ConfigureAwait(false);
+        if (plannedJobs.Any(j => j.Job is FolderSyncJob))
+        {
+            // One resolution for both channels: rsync's ssh gets exactly the host, port, user, keys and host key
+            // this connection resolved and verified.
+            rsyncTransport = RsyncTransport.Create(target.Endpoint, target.TrustedHostKey, Session.TargetHostname);
+            Log(SyncHost.Target, LogLevel.Debug, $"rsync's ssh: {rsyncTransport.RemoteShell} ({target.Endpoint.User}@{target.Endpoint.HostName}:{target.Endpoint.Port}, host key {target.HostKeyFingerprint})");
+        }
+
+        targetLock = await RemoteSessionLock.AcquireAsync(target, Session.TargetHostname, LockFile, HolderLine(), cancellationToken).ConfigureAwait(false);
         Log(SyncHost.Target, LogLevel.Debug, $"Holding the target lock {targetLock.Path}");
         if (targetLock.StaleHolder is { } staleTarget)
         {
-            Log(SyncHost.Target, LogLevel.Warning, $"Took over a stale target lock left by a session that no longer runs ({staleTarget})");
+            Log(SyncHost.Target, LogLevel.Warning, $"Took over a stale target lock left by a session that no longer runs: {staleTarget.Describe()}");
         }
 
         RemoteSessionLock held = targetLock;
@@ -172,7 +189,7 @@ public sealed partial class SyncOrchestrator
             if (job is null)
             {
                 DateTimeOffset now = DateTimeOffset.UtcNow;
-                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, selection.Enabled ? "not selected with -Job" : "disabled in sync_jobs"));
+                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, NotRunBecause(selection)));
             }
             else
             {
@@ -243,6 +260,12 @@ public sealed partial class SyncOrchestrator
             ("duration", result.Duration), ("error_message", result.ErrorMessage));
     }
 
+    /// <summary>Why a job that is not planned does not run: -Job left it out, or sync_jobs disables it.</summary>
+    private string NotRunBecause(JobSelection selection)
+        => options.Jobs is not null && selection.Enabled ? "not selected with -Job"
+            : options.Jobs is not null ? "not selected with -Job (and disabled in sync_jobs)"
+            : "disabled in sync_jobs";
+
     private void SkipJobsNotRun(string reason)
     {
         foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
@@ -250,7 +273,7 @@ public sealed partial class SyncOrchestrator
             if (Session.JobResults.All(r => r.JobName != selection.Name) && (job is not null || state.Current == SyncSessionState.Executing))
             {
                 DateTimeOffset now = DateTimeOffset.UtcNow;
-                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, job is null ? "disabled in sync_jobs" : reason));
+                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, job is not null ? reason : NotRunBecause(selection)));
             }
         }
     }
@@ -301,6 +324,7 @@ public sealed partial class SyncOrchestrator
             await source.DisposeAsync().AsTask().WaitAsync(closing).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
+        rsyncTransport?.Dispose();
         if (localLock is not null)
         {
             localLock.Dispose();
@@ -311,8 +335,23 @@ public sealed partial class SyncOrchestrator
     }
 
     private JobContext ContextFor(SyncJob job)
-        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target), bus,
-            Session.SessionId, Session.SourceHostname, Session.TargetHostname, JobLog, PublishProgress);
+        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport), bus,
+            Session.SessionId, Session.StartedAt, Session.SourceHostname, Session.TargetHostname, ReservedDirectories(), JobLog, PublishProgress)
+        {
+            TargetPrivateDirectory = targetLock?.PrivateDirectory,
+        };
+
+    /// <summary>What this session writes into the locks it holds.</summary>
+    private LockHolder HolderLine() => new(Environment.ProcessId, Session.SessionId, LockHolder.SafeHost(Session.SourceHostname), Session.StartedAt);
+
+    /// <summary>Where this process keeps its data, logs and locks: kept out of every transfer.</summary>
+    private string[] ReservedDirectories()
+    {
+        // The default log directory lies in DiskTools' data directory ($XDG_DATA_HOME/disktools), kept whole.
+        string logs = options.LogDirectory ?? Path.GetDirectoryName(SessionLogLocation.DefaultDirectory)!;
+        return [.. new[] { logs, options.LockDirectory ?? LocalSessionLock.DefaultDirectory }
+            .Where(d => Path.IsPathRooted(d)).Distinct(StringComparer.Ordinal)];
+    }
 
     private void OnConnectionChanged(object? sender, ConnectionEvent change)
     {

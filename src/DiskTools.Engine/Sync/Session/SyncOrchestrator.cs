@@ -20,8 +20,12 @@ namespace DiskTools.Engine.Sync.Session;
 public sealed partial class SyncOrchestrator
 {
     public const string OrchestratorJob = "orchestrator";
-    public const string SourceLockFile = "sync-source.lock";
-    public const string TargetLockFile = "sync-target.lock";
+
+    /// <summary>
+    /// The host's one session lock, the same file whether the host is a session's source or its target, so a
+    /// host never takes part in two sessions at once (crossing syncs A→B and B→A included).
+    /// </summary>
+    public const string LockFile = "sync.lock";
 
     private readonly SyncRunOptions options;
     private readonly EventBus bus = new();
@@ -35,6 +39,7 @@ public sealed partial class SyncOrchestrator
     private LocalSessionLock? localLock;
     private ICommandExecutor? source;
     private SshExecutor? target;
+    private RsyncTransport? rsyncTransport;
     private RemoteSessionLock? targetLock;
     private DiskSpaceMonitor? monitor;
     private Task? monitorTask;
@@ -120,7 +125,7 @@ public sealed partial class SyncOrchestrator
 
         if (failure is not null)
         {
-            Session.ErrorMessage = failure.Message;
+            Session.ErrorMessage = TerminalText.EscapeLines(failure.Message);
             Log(LogLevel.Critical, failure.Message, failure, ("error_id", (failure as DiskToolsException)?.ErrorId ?? failure.GetType().Name));
         }
         else if (interrupted)
@@ -128,7 +133,10 @@ public sealed partial class SyncOrchestrator
             Session.ErrorMessage = "The session was interrupted.";
         }
 
-        SkipJobsNotRun(interrupted ? "not run: the session was interrupted" : "not run: the session failed before it");
+        SkipJobsNotRun(interrupted ? "not run: the session was interrupted"
+            : failure is not null ? "not run: the session failed before it"
+            : options.WhatIf ? "not run: -WhatIf"
+            : "not run: declined at the confirmation");
         if (completed)
         {
             await TeardownAsync(aborting: false).ConfigureAwait(false);

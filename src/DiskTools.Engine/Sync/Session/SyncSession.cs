@@ -52,6 +52,9 @@ public sealed class SyncSession
 
     public bool WhatIf { get; set; }
 
+    /// <summary>The status as the default view shows it ("Completed (WhatIf)" for a -WhatIf run); survives serialization.</summary>
+    public string StatusText => WhatIf ? $"{Status} (WhatIf)" : Status.ToString();
+
     public List<SyncJobResult> JobResults { get; } = [];
 
     public List<SyncSnapshot> Snapshots { get; } = [];

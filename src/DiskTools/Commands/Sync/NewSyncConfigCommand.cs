@@ -1,5 +1,7 @@
 using System.Management.Automation;
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Config;
+using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Sync;
 
@@ -20,7 +22,17 @@ public sealed class NewSyncConfigCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        string path = Path is null ? SyncConfigLoader.DefaultPath : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path);
+        string path;
+        try
+        {
+            path = Path is null ? SyncConfigLoader.DefaultPath : PathResolver.ResolveLocalFile(this, Path);
+        }
+        catch (DiskToolsException e)
+        {
+            WriteError(ErrorRecords.From(e, e.ErrorId, ErrorCategory.InvalidArgument, Path));
+            return;
+        }
+
         if (Directory.Exists(path))
         {
             ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' is a directory; give a file path."), "SyncConfigPathIsDirectory", ErrorCategory.InvalidArgument, path));

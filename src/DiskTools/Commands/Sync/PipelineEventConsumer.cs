@@ -8,7 +8,9 @@ namespace DiskTools.Commands.Sync;
 /// DEBUG → Write-Debug, FULL → Write-Verbose, INFO → Write-Information, WARNING → Write-Warning, ERROR and
 /// CRITICAL → non-terminating Write-Error with the failure's own error id. The console threshold is the
 /// config's log_cli_level, lowered to FULL by -Verbose and to DEBUG by -Debug. Progress: activity 1 for the
-/// session, one child per job, throttled by time and closed with Completed records.
+/// session, one child per job, throttled by time and closed with Completed records. Everything shown is
+/// escaped with <see cref="TerminalText"/> first: messages carry text from the target (hostnames, stderr,
+/// rsync's itemized paths) that must not reach the terminal as control sequences.
 /// </summary>
 internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost, string> hostnames, string activity, LogLevel? requested) : ISyncEventConsumer
 {
@@ -49,7 +51,7 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
 
     private void Write(LogEvent log)
     {
-        string text = $"[{hostnames(log.Host)}] {log.Job}: {log.Message}";
+        string text = TerminalText.Escape($"[{hostnames(log.Host)}] {log.Job}: {log.Message}");
         switch (log.Level)
         {
             case LogLevel.Debug:
@@ -65,10 +67,13 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
                 output.WriteWarning(text);
                 break;
             default:
-                output.WriteError(log.Error is DiskToolsException known
+                OperationError error = log.Error is DiskToolsException known
                     ? known.ToError()
                     : new OperationError(log.Level == LogLevel.Critical ? "SyncCritical" : "SyncError",
-                        ErrorKind.InvalidOperation, hostnames(log.Host), log.Error is null ? new InvalidOperationException(text) : new InvalidOperationException(log.Error.Message, log.Error)));
+                        ErrorKind.InvalidOperation, hostnames(log.Host), log.Error is null ? new InvalidOperationException(text) : new InvalidOperationException(log.Error.Message, log.Error));
+                // Multi-line messages (validation findings) keep their lines; every other control character is escaped.
+                string shown = TerminalText.EscapeLines(error.Exception.Message);
+                output.WriteError(shown == error.Exception.Message ? error : error with { DisplayMessage = shown });
                 break;
         }
     }
@@ -106,7 +111,8 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
         }
 
         ProgressUpdate update = progress.Update;
-        output.WriteProgress(new ProgressInfo(state.Id, Title(progress.Job), update.Describe(), update.Percent ?? -1, update.Item, parent));
+        output.WriteProgress(new ProgressInfo(state.Id, Title(progress.Job), TerminalText.Escape(update.Describe()), update.Percent ?? -1,
+            update.Item is null ? null : TerminalText.Escape(update.Item), parent));
         activities[progress.Job] = (state.Id, state.Throttle, true);
     }
 

@@ -101,5 +101,5 @@ public sealed class StartSyncSessionCommand : AsyncPSCmdlet
 
     private bool IsSet(string common) => MyInvocation.BoundParameters.TryGetValue(common, out object? value) && value is SwitchParameter { IsPresent: true };
 
-    private string Resolve(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    private string Resolve(string path) => PathResolver.ResolveLocalFile(this, path);
 }
