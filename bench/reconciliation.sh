@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-launcher="$root/output/disktools/disktools"
+launcher="$root/output/launcher/disktools"
 [ -x "$launcher" ] || { echo "build first: ./build.sh build" >&2; exit 1; }
 small=${FILES_SMALL:-100000}
 large=${FILES_LARGE:-1000000}

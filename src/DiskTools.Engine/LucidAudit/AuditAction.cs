@@ -24,6 +24,9 @@ public enum AuditAction : short
 /// <summary>What the inventory does with each action.</summary>
 public static class AuditActions
 {
+    /// <summary>An action this build does not know (a newer client's): counted, never staged.</summary>
+    public const AuditAction Unknown = 0;
+
     /// <summary>
     /// True for the actions that change an inventory record (access time, path or tier state) and so are
     /// staged. The rest (directory creation, symlinks, extended attributes, pinning) are counted as read

@@ -29,7 +29,13 @@ internal static class AuditApplier
     /// </summary>
     private const double IdOrderCorrelation = 0.9;
 
-    /// <summary>Applies accesses, creates and deletes: the general case.</summary>
+    /// <summary>
+    /// Applies accesses, creates and deletes: the general case. The newest delete and the newest create or
+    /// write of a record, from this round and from every earlier one (last_audit_delete_utc,
+    /// last_audit_recreate_utc), decide its state: the later of the two wins, so events count by their
+    /// time, not by the round or log that carried them. A directory delete arrives here as a delete of
+    /// each record beneath it (see <see cref="ApplyAsync"/>).
+    /// </summary>
     private const string UpdateWithLifecycleSql = """
         WITH agg AS (
             SELECT record_id,
@@ -46,23 +52,28 @@ internal static class AuditApplier
                                         THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
             last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
             access_count = r.access_count + a.accesses,
+            last_audit_delete_utc = GREATEST(r.last_audit_delete_utc, a.last_delete),
+            last_audit_recreate_utc = GREATEST(r.last_audit_recreate_utc, a.last_recreate),
             tier_state = CASE
-                WHEN a.last_delete IS NOT NULL AND (a.last_recreate IS NULL OR a.last_delete >= a.last_recreate) THEN 'deleted'::file_tier_state
-                WHEN r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL THEN 'none'::file_tier_state
+                WHEN a.last_delete IS NOT NULL
+                     AND (r.last_audit_recreate_utc IS NULL OR a.last_delete >= r.last_audit_recreate_utc)
+                     AND (a.last_recreate IS NULL OR GREATEST(r.last_audit_delete_utc, a.last_delete) >= a.last_recreate) THEN 'deleted'::file_tier_state
+                WHEN r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL
+                     AND (GREATEST(r.last_audit_delete_utc, a.last_delete) IS NULL OR a.last_recreate > GREATEST(r.last_audit_delete_utc, a.last_delete)) THEN 'none'::file_tier_state
                 ELSE r.tier_state END,
             updated_utc = now()
         FROM agg a
         WHERE r.id = a.record_id
-          AND (a.accesses > 0 OR a.last_delete IS NOT NULL OR (r.tier_state = 'deleted' AND a.last_recreate IS NOT NULL))
+          AND (a.accesses > 0 OR a.last_delete IS NOT NULL OR a.last_recreate IS NOT NULL)
         """;
 
     /// <summary>
     /// Applies accesses only (FileRead, FileWritten), for rounds without creates or deletes. A write to a
-    /// record marked deleted brings it back, as in the general case.
+    /// record marked deleted brings it back when it is dated after the delete, as in the general case.
     /// </summary>
     private const string UpdateAccessesSql = """
         WITH agg AS (
-            SELECT record_id, max(event_utc) AS last_access, count(*) AS accesses, bool_or(action = 2) AS written
+            SELECT record_id, max(event_utc) AS last_access, count(*) AS accesses, max(event_utc) FILTER (WHERE action = 2) AS last_write
             FROM lucid_pending
             WHERE record_id IS NOT NULL AND action IN (1, 2)
             GROUP BY record_id)
@@ -72,7 +83,10 @@ internal static class AuditApplier
                                         THEN 'lucidlink_audit'::file_access_source ELSE r.last_accessed_source END,
             last_audit_access_utc = GREATEST(r.last_audit_access_utc, a.last_access),
             access_count = r.access_count + a.accesses,
-            tier_state = CASE WHEN r.tier_state = 'deleted' AND a.written THEN 'none'::file_tier_state ELSE r.tier_state END,
+            last_audit_recreate_utc = GREATEST(r.last_audit_recreate_utc, a.last_write),
+            tier_state = CASE WHEN r.tier_state = 'deleted' AND a.last_write IS NOT NULL
+                                   AND (r.last_audit_delete_utc IS NULL OR a.last_write > r.last_audit_delete_utc)
+                              THEN 'none'::file_tier_state ELSE r.tier_state END,
             updated_utc = now()
         FROM agg a
         WHERE r.id = a.record_id
@@ -141,21 +155,23 @@ internal static class AuditApplier
 
         if (byAction.ContainsKey((short)AuditAction.DirectoryDelete))
         {
+            // A directory delete is a delete, at its time, of every record beneath the directory: those go
+            // into the pending set as deletes of their records, so the update below weighs them against
+            // the creates and writes of the same records by time (a write before the delete does not bring
+            // a record back, a create after it does). The directory event itself is then handled.
             await ExecuteAsync(connection, """
                 WITH d AS (
-                    SELECT DISTINCT s.entry_path FROM lucid_pending p
+                    SELECT p.cursor_id, p.line_number, p.event_utc, s.entry_path FROM lucid_pending p
                     JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
                     WHERE p.action = 6),
-                hit AS (
-                    SELECT DISTINCT d.entry_path FROM d
-                    JOIN file_records r ON r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/')),
-                gone AS (
-                    UPDATE file_records r SET tier_state = 'deleted', updated_utc = now()
-                    FROM d
-                    WHERE r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/') AND r.tier_state <> 'deleted')
+                beneath AS (
+                    INSERT INTO lucid_pending (cursor_id, line_number, event_utc, action, record_id, handled)
+                    SELECT d.cursor_id, d.line_number, d.event_utc, 4, r.id, true
+                    FROM d JOIN file_records r ON r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/')
+                    RETURNING cursor_id, line_number)
                 UPDATE lucid_pending p SET handled = true
-                FROM staging_lucid_audit s, hit
-                WHERE p.action = 6 AND s.cursor_id = p.cursor_id AND s.line_number = p.line_number AND s.entry_path = hit.entry_path
+                FROM (SELECT DISTINCT cursor_id, line_number FROM beneath) b
+                WHERE p.action = 6 AND p.cursor_id = b.cursor_id AND p.line_number = b.line_number
                 """, cancellationToken, volumeId).ConfigureAwait(false);
         }
 
@@ -171,7 +187,8 @@ internal static class AuditApplier
             // deleted unless the file was created or written again after it. Records with nothing to change
             // are not written. Without creates or deletes pending, the narrower statement does the same with
             // half the aggregates, which is a good part of its cost for a large round.
-            bool lifecycle = byAction.ContainsKey((short)AuditAction.FileCreate) || byAction.ContainsKey((short)AuditAction.FileDelete);
+            bool lifecycle = byAction.ContainsKey((short)AuditAction.FileCreate) || byAction.ContainsKey((short)AuditAction.FileDelete)
+                || byAction.ContainsKey((short)AuditAction.DirectoryDelete);
 
             // For a large round the planner hashes the per-record aggregate and probes it from a scan of the
             // whole inventory; on a million-record inventory whose pages follow its ids, sorting the pending

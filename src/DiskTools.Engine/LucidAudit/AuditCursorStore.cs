@@ -6,7 +6,8 @@ namespace DiskTools.Engine.LucidAudit;
 
 /// <summary>A cursor row: its id (which staging and unmatched rows refer to) and its staged position.</summary>
 /// <param name="Unapplied">True when lines were staged but not yet applied (a pass died before its apply).</param>
-internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied = false);
+/// <param name="SetAside">True when the log was found rewritten or replaced and is no longer read (reported once, when that was found).</param>
+internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied = false, bool SetAside = false);
 
 /// <summary>
 /// Reads and advances lucid_audit_cursor, and stages events. Staging a chunk is one transaction: the binary
@@ -46,7 +47,7 @@ internal static class AuditCursorStore
     {
         await using var command = new NpgsqlCommand("""
             SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length,
-                   staged_line > last_event_id OR staged_position > last_position
+                   staged_line > last_event_id OR staged_position > last_position, set_aside_utc IS NOT NULL
             FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenant });
@@ -57,7 +58,7 @@ internal static class AuditCursorStore
         {
             var cursor = new AuditCursor(reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5),
                 reader.GetFieldValue<byte[]>(6), reader.GetInt32(7));
-            cursors[(cursor.NodeId, cursor.BeginStem)] = new StoredCursor(reader.GetInt64(0), cursor, reader.GetBoolean(8));
+            cursors[(cursor.NodeId, cursor.BeginStem)] = new StoredCursor(reader.GetInt64(0), cursor, reader.GetBoolean(8), reader.GetBoolean(9));
         }
 
         return cursors;
@@ -84,18 +85,43 @@ internal static class AuditCursorStore
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stages one chunk and moves the cursor's staged position past it, atomically.</summary>
-    public static async Task StageAsync(NpgsqlConnection connection, StoredCursor from, AuditCursor to, IReadOnlyList<StagedAuditEvent> events, string root, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets a log aside: it no longer matches its cursor, so it is not read again (no event is applied twice).
+    /// True for the caller that set it aside, which reports it; false when it already was (reported before).
+    /// </summary>
+    public static async Task<bool> SetAsideAsync(NpgsqlConnection connection, StoredCursor cursor, string reason, CancellationToken cancellationToken)
     {
+        await using var command = new NpgsqlCommand(
+            "UPDATE lucid_audit_cursor SET set_aside_utc = now(), set_aside_reason = $2 WHERE id = $1 AND set_aside_utc IS NULL", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Id });
+        command.Parameters.Add(new NpgsqlParameter { Value = reason });
+        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>
+    /// Stages one chunk and moves the cursor's staged position past it, atomically. Events PostgreSQL refuses
+    /// (a value its types cannot hold) are isolated by halving the chunk under savepoints, left out, and
+    /// returned with the server's reason; the rest are staged, so one such line never holds back its log.
+    /// </summary>
+    public static async Task<IReadOnlyList<(StagedAuditEvent Event, string Reason)>> StageAsync(NpgsqlConnection connection, StoredCursor from, AuditCursor to, IReadOnlyList<StagedAuditEvent> events, string root, CancellationToken cancellationToken)
+    {
+        var refused = new List<(StagedAuditEvent, string)>();
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         if (events.Count > 0)
         {
-            // Encoded before the COPY starts, so the connection streams a ready buffer.
-            var rows = new ArrayBufferWriter<byte>(Math.Max(256, events.Count * 128));
-            StagingCopyEncoder.Encode(rows, from.Id, events);
-            await using (NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(StagingCopyEncoder.CopyCommand, cancellationToken).ConfigureAwait(false))
+            try
             {
-                await copy.WriteAsync(rows.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                await using (var savepoint = new NpgsqlCommand("SAVEPOINT stage_chunk", connection, transaction))
+                {
+                    await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+
+                await CopyAsync(connection, from.Id, events, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (IsDataError(e))
+            {
+                await RollbackToAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                await IsolateAsync(connection, transaction, from.Id, events, refused, cancellationToken).ConfigureAwait(false);
             }
 
             // The chunk's age, for retention (rows carry no timestamp of their own).
@@ -129,5 +155,59 @@ internal static class AuditCursorStore
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        return refused;
+    }
+
+    /// <summary>A value PostgreSQL cannot store (class 22: data exception), as opposed to a broken connection.</summary>
+    private static bool IsDataError(PostgresException e) => e.SqlState.StartsWith("22", StringComparison.Ordinal);
+
+    private static async Task CopyAsync(NpgsqlConnection connection, long cursorId, IReadOnlyList<StagedAuditEvent> events, CancellationToken cancellationToken)
+    {
+        // Encoded before the COPY starts, so the connection streams a ready buffer.
+        var rows = new ArrayBufferWriter<byte>(Math.Max(256, events.Count * 128));
+        StagingCopyEncoder.Encode(rows, cursorId, events);
+        await using NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(StagingCopyEncoder.CopyCommand, cancellationToken).ConfigureAwait(false);
+        await copy.WriteAsync(rows.WrittenMemory, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stages what PostgreSQL accepts of <paramref name="events"/>, halving under savepoints to find the refused ones.</summary>
+    private static async Task IsolateAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long cursorId, IReadOnlyList<StagedAuditEvent> events, List<(StagedAuditEvent, string)> refused, CancellationToken cancellationToken)
+    {
+        StagedAuditEvent[] all = events as StagedAuditEvent[] ?? [.. events];
+        var pending = new Stack<(int Start, int Count)>();
+        pending.Push((0, all.Length));
+        while (pending.Count > 0)
+        {
+            (int start, int count) = pending.Pop();
+            var part = new ArraySegment<StagedAuditEvent>(all, start, count);
+            await using (var savepoint = new NpgsqlCommand("SAVEPOINT stage_chunk", connection, transaction))
+            {
+                await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                await CopyAsync(connection, cursorId, part, cancellationToken).ConfigureAwait(false);
+            }
+            catch (PostgresException e) when (IsDataError(e))
+            {
+                await RollbackToAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
+                if (count == 1)
+                {
+                    refused.Add((part[0], $"refused by PostgreSQL: {e.MessageText}"));
+                    continue;
+                }
+
+                // Second half first on the stack, so the first half is tried first (line order).
+                pending.Push((start + count / 2, count - count / 2));
+                pending.Push((start, count / 2));
+            }
+        }
+    }
+
+    private static async Task RollbackToAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT stage_chunk", connection, transaction);
+        await rollback.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

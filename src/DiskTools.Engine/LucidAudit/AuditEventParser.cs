@@ -7,8 +7,11 @@ namespace DiskTools.Engine.LucidAudit;
 /// Parses one NDJSON line of a LucidLink audit trail, strictly. Public parsers read the fields as nested
 /// objects (<c>{"operation":{"action":…}}</c>); log shippers flatten them to dotted keys
 /// (<c>{"operation.action":…}</c>). Both are accepted, even mixed, but a field given twice is an error,
-/// as is a wrong type, a missing timestamp/action/entry path, an unknown action, a path that leaves the
-/// filespace, or anything after the object. Unknown fields are ignored so newer clients still parse.
+/// as is a wrong type, a missing timestamp/action/entry path, a path that leaves the filespace, a NUL
+/// character in a kept text (PostgreSQL text cannot hold one), or anything after the object. Unknown
+/// fields are ignored so newer clients still parse; so is an action this build does not know: such an
+/// event parses with action 0 (<see cref="AuditActions.Unknown"/>) and its name in the error text, and is
+/// counted as unknown rather than malformed.
 /// </summary>
 public static class AuditEventParser
 {
@@ -33,7 +36,11 @@ public static class AuditEventParser
 
     private static readonly JsonReaderOptions Options = new() { CommentHandling = JsonCommentHandling.Disallow, MaxDepth = 16 };
 
-    /// <summary>Parses <paramref name="line"/>; on failure <paramref name="error"/> says why.</summary>
+    /// <summary>
+    /// Parses <paramref name="line"/>; on failure <paramref name="error"/> says why. An event whose action
+    /// is not known parses with action <see cref="AuditActions.Unknown"/>, no paths, and
+    /// <paramref name="error"/> naming the action.
+    /// </summary>
     public static bool TryParse(ReadOnlySpan<byte> line, out AuditEvent auditEvent, out string? error)
     {
         auditEvent = default;
@@ -43,6 +50,7 @@ public static class AuditEventParser
             return false;
         }
 
+        error = values.Action == AuditActions.Unknown ? values.UnknownAction : null;
         auditEvent = new AuditEvent(
             values.Timestamp,
             values.Action,
@@ -74,7 +82,8 @@ public static class AuditEventParser
             return false;
         }
 
-        staged = new StagedAuditEvent(lineNumber, values.Timestamp, values.Action, entryPath!, targetPath, values.Strings[(int)Field.UserName]);
+        error = values.Action == AuditActions.Unknown ? values.UnknownAction : null;
+        staged = new StagedAuditEvent(lineNumber, values.Timestamp, values.Action, entryPath ?? string.Empty, targetPath, values.Strings[(int)Field.UserName]);
         return true;
     }
 
@@ -175,12 +184,24 @@ public static class AuditEventParser
 
             if (field == Field.Action)
             {
-                if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || !AuditActions.TryParse(reader.ValueSpan, out AuditAction action))
+                if (reader.TokenType != JsonTokenType.String)
                 {
-                    error = reader.TokenType == JsonTokenType.String
-                        ? $"unknown action '{reader.GetString()}'"
-                        : "'operation.action' is not a string";
+                    error = "'operation.action' is not a string";
                     return false;
+                }
+
+                if (reader.ValueIsEscaped || !AuditActions.TryParse(reader.ValueSpan, out AuditAction action))
+                {
+                    // A newer client's action: valid, just not one this build acts on.
+                    if (!TryReadString(ref reader, keep: true, out string? actionName))
+                    {
+                        error = "'operation.action' is not valid UTF-8 text";
+                        return false;
+                    }
+
+                    values.Action = AuditActions.Unknown;
+                    values.UnknownAction = $"unknown action '{Shorten(actionName!)}'";
+                    continue;
                 }
 
                 values.Action = action;
@@ -201,6 +222,13 @@ public static class AuditEventParser
             if (!TryReadString(ref reader, values.MaterializeAll || IsStaged(field), out string? text))
             {
                 error = $"'{Name(field)}' is not valid UTF-8 text";
+                return false;
+            }
+
+            if (text is not null && text.Contains('\0') && IsStaged(field))
+            {
+                // Staged text goes to PostgreSQL, whose text type cannot hold NUL: the line cannot be kept.
+                error = $"'{Name(field)}' contains a NUL character";
                 return false;
             }
 
@@ -235,6 +263,8 @@ public static class AuditEventParser
         }
     }
 
+    private static string Shorten(string text) => text.Length <= 64 ? text.Replace('\0', '?') : text[..64].Replace('\0', '?') + "…";
+
     private static bool IsStaged(Field field) => field is Field.EntryPath or Field.TargetPath or Field.UserName;
 
     private static bool Validate(ref FieldValues values, out string? entryPath, out string? targetPath, out string? error)
@@ -258,6 +288,13 @@ public static class AuditEventParser
         {
             error = "missing 'operation.action'";
             return false;
+        }
+
+        if (values.Action == AuditActions.Unknown)
+        {
+            // Nothing is done with it, so its paths are not judged (a new action may not name an entry).
+            error = null;
+            return true;
         }
 
         if (!NormalizePath(values.Strings[(int)Field.EntryPath], out entryPath, out error))
@@ -378,6 +415,9 @@ public static class AuditEventParser
 
         /// <summary>False: only the staged fields become strings; the others are checked and dropped.</summary>
         public bool MaterializeAll;
+
+        /// <summary>"unknown action 'X'" when the action is not one this build knows.</summary>
+        public string? UnknownAction;
         private int seen;
 
         public bool Claim(Field field)

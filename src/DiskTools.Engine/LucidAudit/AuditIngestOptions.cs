@@ -11,6 +11,13 @@ public sealed record AuditIngestOptions
     /// <summary>Events dated further ahead of now are rejected (clock skew on a client).</summary>
     public TimeSpan MaxFutureSkew { get; init; } = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// Events dated more than this before the beginning of their own log are rejected: a client writes a
+    /// log from its begin time on, so such a date comes from a clock that is wrong (reset to 1970, say),
+    /// and would make a file look unused for years.
+    /// </summary>
+    public TimeSpan MaxPastSkew { get; init; } = TimeSpan.FromDays(7);
+
     /// <summary>Applied staging rows older than this are removed after a successful pass.</summary>
     public TimeSpan StagingRetention { get; init; } = TimeSpan.FromHours(24);
 

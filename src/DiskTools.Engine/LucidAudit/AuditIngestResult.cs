@@ -25,7 +25,7 @@ public sealed record AuditIngestResult
     /// <summary>Events naming paths not in the inventory; queued in lucid_audit_unmatched.</summary>
     public long Unmatched { get; init; }
 
-    /// <summary>Events dated further ahead than -MaxFutureSkew.</summary>
+    /// <summary>Events dated further ahead than -MaxFutureSkew, or further before their log's beginning than -MaxPastSkew.</summary>
     public long Rejected { get; init; }
 
     /// <summary>Lines that could not be understood (each reported with file and line number).</summary>
@@ -33,6 +33,12 @@ public sealed record AuditIngestResult
 
     /// <summary>Valid events whose action says nothing about file use (directory creation, pins, attributes…).</summary>
     public long Ignored { get; init; }
+
+    /// <summary>Valid events whose action this version does not know (a newer client's); counted and not applied.</summary>
+    public long UnknownActions { get; init; }
+
+    /// <summary>Audit logs set aside in this pass because they no longer match their cursors (each reported once).</summary>
+    public int LogsSetAside { get; init; }
 
     /// <summary>Warming events emitted: accesses to planned or stubbed files.</summary>
     public long Warming { get; init; }

@@ -160,6 +160,8 @@ public sealed class AuditIngestor
             Rejected = counters.Rejected,
             Malformed = counters.Malformed,
             Ignored = counters.Ignored,
+            UnknownActions = counters.UnknownActions,
+            LogsSetAside = counters.SetAside,
             Warming = counters.Warming,
             NewestEvent = newest,
             Lag = newest is null ? null : DateTimeOffset.UtcNow - newest.Value,
@@ -194,6 +196,13 @@ public sealed class AuditIngestor
         foreach (AuditLogFile log in logs)
         {
             StoredCursor cursor = cursors[(log.NodeId, log.BeginStem)];
+            if (cursor.SetAside)
+            {
+                // Reported when it was set aside; said again only when asked for detail.
+                writer.WriteVerbose($"Not reading {log.FullPath}: it was set aside when it no longer matched its cursor.");
+                continue;
+            }
+
             if (log.Length != cursor.Staged.Position)
             {
                 work.Add((log, cursor));
@@ -245,13 +254,16 @@ public sealed class AuditIngestor
         bool readSomething = false;
         int reported = 0;
         long unreported = 0;
+        long unknownActions = 0;
+        string? sampleUnknown = null;
+        DateTime earliest = log.BeginUtc - options.MaxPastSkew > DateTime.MinValue.AddDays(1) ? log.BeginUtc - options.MaxPastSkew : DateTime.MinValue;
         while (withinBudget())
         {
-            var builder = new AuditBatchBuilder(cursor.Staged.AuditFile, DateTime.UtcNow, options.MaxFutureSkew);
+            var builder = new AuditBatchBuilder(cursor.Staged.AuditFile, DateTime.UtcNow, options.MaxFutureSkew, earliest);
             AuditReadResult read;
             try
             {
-                read = AuditLogReader.Read(log, cursor.Staged, options.ChunkLines, builder.Add, cancellationToken);
+                read = AuditLogReader.Read(log, cursor.Staged, options.ChunkLines, builder.Add, builder.AddOversized, cancellationToken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
@@ -262,8 +274,14 @@ public sealed class AuditIngestor
 
             if (read.Status is AuditReadStatus.Truncated or AuditReadStatus.Replaced)
             {
-                writer.WriteError(new OperationError(LogChangedId, ErrorKind.InvalidData, log.FullPath,
-                    $"Audit log {log.FullPath} is {(read.Status == AuditReadStatus.Truncated ? "shorter than" : "no longer the log behind")} its cursor (byte {cursor.Staged.Position:N0}); it was rewritten or replaced, and is not read again so no event is applied twice."));
+                string why = read.Status == AuditReadStatus.Truncated ? "shorter than" : "no longer the log behind";
+                if (await AuditCursorStore.SetAsideAsync(connection, cursor, $"{why} its cursor (byte {cursor.Staged.Position})", cancellationToken).ConfigureAwait(false))
+                {
+                    counters.AddSetAside();
+                    writer.WriteError(new OperationError(LogChangedId, ErrorKind.InvalidData, log.FullPath,
+                        $"Audit log {log.FullPath} is {why} its cursor (byte {cursor.Staged.Position:N0}); it was rewritten or replaced, and is set aside: it is not read again, so no event is applied twice. This is reported once."));
+                }
+
                 break;
             }
 
@@ -272,7 +290,12 @@ public sealed class AuditIngestor
                 break;
             }
 
-            foreach (MalformedAuditLine bad in builder.MalformedLines)
+            foreach (var (refusedEvent, reason) in await AuditCursorStore.StageAsync(connection, cursor, read.Cursor, builder.Staged, Root, cancellationToken).ConfigureAwait(false))
+            {
+                builder.Refuse(refusedEvent, reason);
+            }
+
+            foreach (MalformedAuditLine bad in builder.MalformedLines.OrderBy(m => m.LineNumber))
             {
                 if (reported++ < options.MaxReportedMalformedPerFile)
                 {
@@ -285,11 +308,12 @@ public sealed class AuditIngestor
                 }
             }
 
-            await AuditCursorStore.StageAsync(connection, cursor, read.Cursor, builder.Staged, Root, cancellationToken).ConfigureAwait(false);
             readSomething = true;
             cursor = cursor with { Staged = read.Cursor };
             counters.Add(builder);
             addStaged(builder.Staged.Count);
+            unknownActions += builder.UnknownActions;
+            sampleUnknown ??= builder.SampleUnknownAction;
             if (read.ReachedEnd)
             {
                 break;
@@ -299,6 +323,11 @@ public sealed class AuditIngestor
         if (unreported > 0)
         {
             writer.WriteWarning($"{unreported:N0} more malformed line(s) in {log.FullPath} were skipped without a report each.");
+        }
+
+        if (unknownActions > 0)
+        {
+            writer.WriteWarning($"{unknownActions:N0} event(s) in {log.FullPath} have an action this version of DiskTools does not know (e.g. {sampleUnknown}); they were counted and not applied.");
         }
 
         return readSomething;
@@ -337,7 +366,9 @@ public sealed class AuditIngestor
     };
 
     private OperationError Failed(Exception e)
-        => new(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, Root,
+        => DatabaseErrors.Classify(database, e, connecting: false) is { } trouble
+            ? new DiskToolsException(trouble.ErrorId, trouble.Kind, $"Audit ingest of '{Root}' stopped; whatever was staged is applied by the next pass. {trouble.Message}", trouble.Target, e).ToError()
+            : new(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, Root,
             new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
                 database.Scrub($"Audit ingest of '{Root}' failed; whatever was staged is applied by the next pass: {e.Message}"), Root, e));
 
@@ -359,6 +390,10 @@ public sealed class AuditIngestor
 
         public long Ignored { get; private set; }
 
+        public long UnknownActions { get; private set; }
+
+        public int SetAside { get; private set; }
+
         public long Applied { get; set; }
 
         public long Unmatched { get; set; }
@@ -375,6 +410,14 @@ public sealed class AuditIngestor
             }
         }
 
+        public void AddSetAside()
+        {
+            lock (gate)
+            {
+                SetAside++;
+            }
+        }
+
         public void Add(AuditBatchBuilder batch)
         {
             lock (gate)
@@ -383,6 +426,7 @@ public sealed class AuditIngestor
                 Malformed += batch.Malformed;
                 Rejected += batch.Rejected;
                 Ignored += batch.Ignored;
+                UnknownActions += batch.UnknownActions;
                 newest = Math.Max(newest, batch.NewestMicros);
             }
         }

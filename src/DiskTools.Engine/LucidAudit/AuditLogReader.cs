@@ -6,10 +6,15 @@ namespace DiskTools.Engine.LucidAudit;
 /// <summary>Receives one complete, non-blank line (without its line break) and its 1-based number.</summary>
 public delegate void AuditLineHandler(ReadOnlySpan<byte> line, long lineNumber);
 
+/// <summary>Receives the number and length of a complete line too long to be an audit event (it was skipped unread).</summary>
+public delegate void OversizedLineHandler(long lineNumber, long bytes);
+
 /// <summary>
 /// Reads complete lines of an audit log from a cursor. The cursor only ever moves to just past a line
 /// break, so a line the client is still writing is left for the next read, whole. Before reading, the log
-/// is checked against the cursor's fingerprint; a log that shrank or changed is not read at all.
+/// is checked against the cursor's fingerprint; a log that shrank or changed is not read at all. A line
+/// longer than <see cref="MaxLineBytes"/> is never buffered whole: once its line break arrives it is
+/// skipped and handed to the oversized-line handler, and the lines around it are read as usual.
 /// </summary>
 public static class AuditLogReader
 {
@@ -24,6 +29,10 @@ public static class AuditLogReader
     /// the rotated name when the client renamed it meanwhile.
     /// </summary>
     public static AuditReadResult Read(AuditLogFile file, AuditCursor cursor, long maxLines, AuditLineHandler onLine, CancellationToken cancellationToken)
+        => Read(file, cursor, maxLines, onLine, null, cancellationToken);
+
+    /// <inheritdoc cref="Read(AuditLogFile, AuditCursor, long, AuditLineHandler, CancellationToken)"/>
+    public static AuditReadResult Read(AuditLogFile file, AuditCursor cursor, long maxLines, AuditLineHandler onLine, OversizedLineHandler? onOversized, CancellationToken cancellationToken)
     {
         SafeFileHandle? handle = Open(file, out string openedPath);
         if (handle is null)
@@ -45,7 +54,7 @@ public static class AuditLogReader
                 return new AuditReadResult(AuditReadStatus.Replaced, cursor, 0, true, 0);
             }
 
-            (long end, long lines, bool reachedEnd) = ReadLines(handle, cursor, maxLines, onLine, cancellationToken);
+            (long end, long lines, bool reachedEnd) = ReadLines(handle, cursor, maxLines, onLine, onOversized, cancellationToken);
 
             // Widen the fingerprint while the log is young: its first bytes are consumed lines now.
             int fingerprintLength = AuditFingerprint.LengthFor(end);
@@ -73,7 +82,7 @@ public static class AuditLogReader
     }
 
     private static (long End, long Lines, bool ReachedEnd) ReadLines(
-        SafeFileHandle handle, AuditCursor cursor, long maxLines, AuditLineHandler onLine, CancellationToken cancellationToken)
+        SafeFileHandle handle, AuditCursor cursor, long maxLines, AuditLineHandler onLine, OversizedLineHandler? onOversized, CancellationToken cancellationToken)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkSize);
         try
@@ -83,6 +92,7 @@ public static class AuditLogReader
             long lineNumber = cursor.LineCount;
             long lines = 0;
             int carry = 0;                          // bytes of an incomplete line at the start of buffer
+            bool skipping = false;                  // inside a line longer than MaxLineBytes: its bytes are dropped
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -90,24 +100,51 @@ public static class AuditLogReader
                 {
                     if (buffer.Length >= MaxLineBytes)
                     {
-                        throw new InvalidDataException($"A line longer than {MaxLineBytes} bytes at offset {consumed}: not an audit log.");
+                        // Not an audit event: drop what is buffered and look only for the line's end.
+                        skipping = true;
+                        carry = 0;
                     }
-
-                    byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
-                    buffer.AsSpan(0, carry).CopyTo(larger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = larger;
+                    else
+                    {
+                        byte[] larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                        buffer.AsSpan(0, carry).CopyTo(larger);
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
                 }
 
                 int read = RandomAccess.Read(handle, buffer.AsSpan(carry), filePosition);
                 if (read == 0)
                 {
+                    // An unfinished line (long or not) stays unconsumed until its line break is written.
                     return (consumed, lines, true);
                 }
 
                 filePosition += read;
                 int available = carry + read;
                 int start = 0;
+                if (skipping)
+                {
+                    int end = buffer.AsSpan(0, available).IndexOf((byte)'\n');
+                    if (end < 0)
+                    {
+                        carry = 0;
+                        continue;
+                    }
+
+                    long lineEnd = filePosition - available + end;   // file offset of the line break
+                    skipping = false;
+                    lineNumber++;
+                    lines++;
+                    onOversized?.Invoke(lineNumber, lineEnd - consumed);
+                    consumed = lineEnd + 1;
+                    start = end + 1;
+                    if (lines >= maxLines)
+                    {
+                        return (consumed, lines, false);
+                    }
+                }
+
                 while (start < available)
                 {
                     int newline = buffer.AsSpan(start, available - start).IndexOf((byte)'\n');

@@ -10,8 +10,14 @@ internal enum HashOutcome
     /// <summary>Hashed; the file was the same before and after.</summary>
     Hashed,
 
-    /// <summary>The file changed while (or too shortly before) it was read: retry later, record nothing.</summary>
+    /// <summary>The file changed while it was read: retry later, record nothing.</summary>
     Changed,
+
+    /// <summary>
+    /// Nothing was seen to change, but the file was modified within the timestamp granularity of the moment
+    /// reading began, so a rewrite during the read could have left no trace: retry later, record nothing.
+    /// </summary>
+    TooRecent,
 
     /// <summary>The file is gone or no longer a regular file.</summary>
     Vanished,
@@ -37,7 +43,7 @@ internal static class ContentHasher
     /// the tick during which reading began could be rewritten afterwards without its timestamps moving, so
     /// such a hash is not trusted.
     /// </summary>
-    private static readonly long RacyWindowNs = 10_000_000;
+    public const long RacyWindowNs = 10_000_000;
 
     public static HashResult Hash(string fullPath, FileIdentity expected, CancellationToken cancellationToken, Action<string>? whileHashing = null)
     {
@@ -69,9 +75,14 @@ internal static class ContentHasher
             }
 
             FileIdentity after = NativeStat.Of(handle);
-            if (!after.SameAs(before) || offset != after.Size || after.ChangedNs >= startedNs - RacyWindowNs)
+            if (!after.SameAs(before) || offset != after.Size)
             {
                 return new HashResult(HashOutcome.Changed, after, null, null);
+            }
+
+            if (after.ChangedNs >= startedNs - RacyWindowNs)
+            {
+                return new HashResult(HashOutcome.TooRecent, after, null, null);
             }
 
             return new HashResult(HashOutcome.Hashed, after, Convert.ToHexStringLower(sha.GetHashAndReset()), null);

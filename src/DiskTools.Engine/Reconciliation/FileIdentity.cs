@@ -11,6 +11,26 @@ internal readonly record struct FileIdentity(bool IsRegular, long Size, long Mod
         => Size == other.Size && ModifiedNs == other.ModifiedNs && ChangedNs == other.ChangedNs && Inode == other.Inode;
 }
 
+internal enum RootKind
+{
+    Missing,
+    Symlink,
+    NotDirectory,
+    Directory,
+}
+
+/// <summary>
+/// A root as the pass sees it: a real directory, on file system type <paramref name="FsType"/> (statfs f_type)
+/// with id <paramref name="FsId"/> (f_fsid in hex; null when the file system gives none, as FUSE does), and its
+/// own inode. The device number is deliberately not part of it: the same file system mounted again (another loop
+/// device, a FUSE or network remount) gets a new one.
+/// </summary>
+internal readonly record struct RootIdentity(RootKind Kind, ulong Inode, long FsType, string? FsId)
+{
+    public string Describe()
+        => $"file system type 0x{FsType:x}{(FsId is null ? string.Empty : ", id " + FsId)}, root inode {Inode}";
+}
+
 internal static unsafe partial class NativeStat
 {
     private const int AtFdCwd = -100;
@@ -63,6 +83,42 @@ internal static unsafe partial class NativeStat
         return ((major & 0xfffff000UL) << 32) | ((major & 0xfffUL) << 8) | ((minor & 0xffffff00UL) << 12) | (minor & 0xffUL);
     }
 
+    /// <summary>What a root is right now: its kind (lstat, so a symlink is seen as one) and, for a directory, its file system.</summary>
+    public static RootIdentity ProbeRoot(string path)
+    {
+        StatxBuffer buffer;
+        byte[] bytes = System.Text.Encoding.UTF8.GetBytes(path + "\0");
+        fixed (byte* p = bytes)
+        {
+            if (Statx(AtFdCwd, p, AtSymlinkNoFollow, StatxBasicStats, &buffer) != 0)
+            {
+                return new RootIdentity(RootKind.Missing, 0, 0, null);
+            }
+
+            int type = buffer.Mode & 0xF000;
+            if (type == 0xA000)
+            {
+                return new RootIdentity(RootKind.Symlink, buffer.Inode, 0, null);
+            }
+
+            if (type != 0x4000)
+            {
+                return new RootIdentity(RootKind.NotDirectory, buffer.Inode, 0, null);
+            }
+
+            // struct statfs on 64-bit Linux: f_type at 0, f_fsid (two ints) at 56; 120 bytes in all.
+            byte* fs = stackalloc byte[256];
+            if (StatFs(p, fs) != 0)
+            {
+                return new RootIdentity(RootKind.Directory, buffer.Inode, 0, null);
+            }
+
+            long fsType = *(long*)fs;
+            ulong fsid = *(ulong*)(fs + 56);
+            return new RootIdentity(RootKind.Directory, buffer.Inode, fsType, fsid == 0 ? null : fsid.ToString("x16", System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
     private static FileIdentity From(in StatxBuffer b)
         => new(
             (b.Mode & 0xF000) == 0x8000,
@@ -70,6 +126,9 @@ internal static unsafe partial class NativeStat
             b.MtimeSec * 1_000_000_000L + b.MtimeNsec,
             b.CtimeSec * 1_000_000_000L + b.CtimeNsec,
             b.Inode);
+
+    [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true)]
+    private static partial int StatFs(byte* path, byte* buffer);
 
     [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
     private static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);

@@ -36,4 +36,16 @@ public sealed record FileRecord
     public DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>When the file's content was last used, as far as any source knows; null when none said.</summary>
+    public DateTimeOffset? LastAccessed { get; init; }
+
+    /// <summary>Which source set <see cref="LastAccessed"/>: initial_scan, lucidlink_audit, incremental_scan or manual.</summary>
+    public string? LastAccessedSource { get; init; }
+
+    /// <summary>Accesses counted from audit trails.</summary>
+    public long AccessCount { get; init; }
+
+    /// <summary>The tiering state: none, planned, stubbed, rehydrated or deleted (see Set-FileTierState).</summary>
+    public string TierState { get; init; } = "none";
 }

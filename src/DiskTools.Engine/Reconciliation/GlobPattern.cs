@@ -12,17 +12,36 @@ namespace DiskTools.Engine.Reconciliation;
 public sealed class GlobPattern
 {
     public const string InvalidGlobId = "InvalidExcludePattern";
+    public const string InvalidFilterId = "InvalidFilterPattern";
+
+    /// <summary>The pattern is a -Filter (Get-FileRecord), not an -Exclude: errors say so.</summary>
+    public const string FilterUse = "Filter";
 
     private readonly Regex regex;
 
     public GlobPattern(string pattern)
+        : this(pattern, "Exclude")
+    {
+    }
+
+    /// <param name="pattern">The glob.</param>
+    /// <param name="use">"Exclude" or <see cref="FilterUse"/>: the parameter named in errors.</param>
+    public GlobPattern(string pattern, string use)
     {
         Pattern = pattern;
+        string errorId = use == FilterUse ? InvalidFilterId : InvalidGlobId;
         string body = pattern.TrimStart('/');
         MatchesPath = pattern.Contains('/', StringComparison.Ordinal);
         if (body.Length == 0)
         {
-            throw new DiskToolsException(InvalidGlobId, ErrorKind.InvalidArgument, $"Exclude pattern '{pattern}' is empty.", pattern);
+            throw new DiskToolsException(errorId, ErrorKind.InvalidArgument, $"{use} pattern '{pattern}' is empty.", pattern);
+        }
+
+        int open = UnclosedBracket(body);
+        if (open >= 0)
+        {
+            throw new DiskToolsException(errorId, ErrorKind.InvalidArgument,
+                $"-{use} pattern '{pattern}' is not a valid glob: the '[' at position {open + 1 + (pattern.Length - body.Length)} starts a character class that no ']' closes. Write '[[]' to match a literal '['.", pattern);
         }
 
         try
@@ -33,7 +52,7 @@ public sealed class GlobPattern
         }
         catch (ArgumentException e)
         {
-            throw new DiskToolsException(InvalidGlobId, ErrorKind.InvalidArgument, $"Exclude pattern '{pattern}' is not a valid glob: {e.Message}", pattern);
+            throw new DiskToolsException(errorId, ErrorKind.InvalidArgument, $"-{use} pattern '{pattern}' is not a valid glob: {e.Message}", pattern);
         }
     }
 
@@ -46,6 +65,26 @@ public sealed class GlobPattern
     public string PathRegex { get; } = string.Empty;
 
     public bool IsMatch(string relativePath, string name) => regex.IsMatch(MatchesPath ? relativePath : name);
+
+    /// <summary>The index of a '[' that no ']' closes (a class needs at least one character: "[]]" is "]"), or -1.</summary>
+    private static int UnclosedBracket(string glob)
+    {
+        for (int i = 0; i < glob.Length; i++)
+        {
+            if (glob[i] == '[')
+            {
+                int close = i + 2 <= glob.Length ? glob.IndexOf(']', Math.Min(i + 2, glob.Length)) : -1;
+                if (close < 0)
+                {
+                    return i;
+                }
+
+                i = close;
+            }
+        }
+
+        return -1;
+    }
 
     private static string Translate(string glob)
     {

@@ -28,18 +28,27 @@ public static class InventoryQueries
         Guid? repositoryId = root is null ? null : (await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await ReadRecordsAsync(connection, repositoryId, string.IsNullOrEmpty(filter) ? null : new GlobPattern(filter, GlobPattern.FilterUse).PathRegex, normalisedHash, null, emit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Streams the records that match every condition given (null: no condition), by root and path.</summary>
+    internal static async Task ReadRecordsAsync(NpgsqlConnection connection, Guid? repositoryId, string? pathRegex, string? hash, long[]? ids, Action<FileRecord> emit, CancellationToken cancellationToken)
+    {
         await using var command = new NpgsqlCommand("""
             SELECT f.id, f.repository_id, p.root_path, f.file_path, f.file_size, f.mod_time, f.mtime_ns, f.ctime_ns, f.inode, f.dev,
-                   f.content_hash, f.last_scanned, f.scan_generation, f.created_at, f.updated_at
+                   f.content_hash, f.last_scanned, f.scan_generation, f.created_at, f.updated_at,
+                   f.last_accessed, f.last_accessed_source::text, f.access_count, f.tier_state::text
             FROM file_records f JOIN repositories p ON p.id = f.repository_id
             WHERE ($1::uuid IS NULL OR f.repository_id = $1)
               AND ($2::text IS NULL OR f.file_path ~ $2)
               AND ($3::text IS NULL OR f.content_hash = $3)
+              AND ($4::bigint[] IS NULL OR f.id = ANY ($4))
             ORDER BY p.root_path, f.file_path
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)repositoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = string.IsNullOrEmpty(filter) ? DBNull.Value : new GlobPattern(filter).PathRegex, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)normalisedHash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)pathRegex ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)hash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = (object?)ids ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -60,17 +69,31 @@ public static class InventoryQueries
                 ScanGeneration = reader.GetInt64(12),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(13),
                 UpdatedAt = reader.GetFieldValue<DateTimeOffset>(14),
+                LastAccessed = reader.IsDBNull(15) ? null : reader.GetFieldValue<DateTimeOffset>(15),
+                LastAccessedSource = reader.IsDBNull(16) ? null : reader.GetString(16),
+                AccessCount = reader.GetInt64(17),
+                TierState = reader.GetString(18),
             });
         }
     }
 
-    /// <summary>The latest <paramref name="last"/> operations, newest first.</summary>
+    /// <summary>
+    /// The latest <paramref name="last"/> operations of a root, newest first; without a root, the latest
+    /// <paramref name="last"/> of EACH root (roots in path order), so a busy root never hides a quiet one.
+    /// </summary>
     public static async Task<IReadOnlyList<SyncOperation>> GetSyncOperationsAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
     {
-        Guid? repositoryId = root is null ? null : (await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
-        await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
+        IReadOnlyList<InventoryRepository> repositories = root is null
+            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
+            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        return await OperationLog.ListAsync(connection, repositoryId, last, cancellationToken).ConfigureAwait(false);
+        var operations = new List<SyncOperation>();
+        foreach (InventoryRepository repository in repositories.OrderBy(r => r.RootPath, StringComparer.Ordinal))
+        {
+            operations.AddRange(await OperationLog.ListAsync(connection, repository.Id, last, cancellationToken).ConfigureAwait(false));
+        }
+
+        return operations;
     }
 
     /// <summary>The status of one repository, or of every repository when <paramref name="root"/> is null.</summary>

@@ -8,7 +8,7 @@ internal static class OperationLog
 {
     private const string Select = """
         SELECT o.id, o.repository_id, p.root_path, o.operation_type, o.files_scanned, o.files_added, o.files_updated,
-               o.files_removed, o.files_deferred, o.start_time, o.end_time, o.duration_ms, o.status, o.error_message
+               o.files_removed, o.files_deferred, o.start_time, o.end_time, o.duration_ms, o.status, o.error_message, o.files_moved
         FROM sync_operations o JOIN repositories p ON p.id = o.repository_id
         """;
 
@@ -29,7 +29,7 @@ internal static class OperationLog
         await using var command = new NpgsqlCommand($"""
             WITH o AS (
                 UPDATE sync_operations SET files_scanned = $2, files_added = $3, files_updated = $4, files_removed = $5,
-                       files_deferred = $6, status = $7, error_message = $8, end_time = clock_timestamp(),
+                       files_deferred = $6, status = $7, error_message = $8, files_moved = $9, end_time = clock_timestamp(),
                        duration_ms = (extract(epoch FROM clock_timestamp() - start_time) * 1000)::bigint
                 WHERE id = $1 RETURNING *)
             {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
@@ -42,6 +42,7 @@ internal static class OperationLog
         command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesDeferred });
         command.Parameters.Add(new NpgsqlParameter { Value = error is null ? "completed" : "failed" });
         command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesMoved });
         return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
     }
 
@@ -92,6 +93,7 @@ internal static class OperationLog
                 Duration = reader.IsDBNull(11) ? null : TimeSpan.FromMilliseconds(reader.GetInt64(11)),
                 Status = reader.GetString(12),
                 ErrorMessage = reader.IsDBNull(13) ? null : reader.GetString(13),
+                FilesMoved = reader.GetInt32(14),
             });
         }
 

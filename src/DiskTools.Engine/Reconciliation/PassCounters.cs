@@ -8,6 +8,7 @@ internal sealed class PassCounters
     private long updated;
     private long removed;
     private long deferred;
+    private long moved;
 
     public int Scanned => (int)Interlocked.Read(ref scanned);
 
@@ -19,7 +20,9 @@ internal sealed class PassCounters
 
     public int Deferred => (int)Interlocked.Read(ref deferred);
 
-    public bool IsEmpty => Added == 0 && Updated == 0 && Removed == 0 && Deferred == 0;
+    public int Moved => (int)Interlocked.Read(ref moved);
+
+    public bool IsEmpty => Added == 0 && Updated == 0 && Removed == 0 && Deferred == 0 && Moved == 0;
 
     public void AddScanned(long n) => Interlocked.Add(ref scanned, n);
 
@@ -33,6 +36,8 @@ internal sealed class PassCounters
 
     public void AddDeferred(long n) => Interlocked.Add(ref deferred, n);
 
+    public void AddMoved(long n) => Interlocked.Add(ref moved, n);
+
     public SyncOperation ApplyTo(SyncOperation operation) => operation with
     {
         FilesScanned = Scanned,
@@ -40,6 +45,7 @@ internal sealed class PassCounters
         FilesUpdated = Updated,
         FilesRemoved = Removed,
         FilesDeferred = Deferred,
+        FilesMoved = Moved,
     };
 
     /// <summary>Takes the counts and resets them (the realtime aggregator flushes once a minute).</summary>
@@ -51,6 +57,7 @@ internal sealed class PassCounters
         copy.updated = Interlocked.Exchange(ref updated, 0);
         copy.removed = Interlocked.Exchange(ref removed, 0);
         copy.deferred = Interlocked.Exchange(ref deferred, 0);
+        copy.moved = Interlocked.Exchange(ref moved, 0);
         return copy;
     }
 }

@@ -18,9 +18,8 @@ public static class Reconciler
     /// <summary>Runs one pass; returns its operation (status completed or failed). Throws when it cannot start.</summary>
     public static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        string rootPath = NormaliseRoot(root);
         var rules = new IgnoreRules(options.Exclude);
-        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        InventoryRepository repository = await RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
         return await RunPassAsync(database, repository, rules, options, writer, cancellationToken).ConfigureAwait(false);
     }
 
@@ -52,6 +51,13 @@ public static class Reconciler
                 {
                     string message = database.Scrub(e is DiskToolsException ? e.Message : $"{e.GetType().Name}: {e.Message}");
                     SyncOperation failed = await TryFinishAsync(database, counters.ApplyTo(operation), message, retry: true, cancellationToken).ConfigureAwait(false);
+                    if (e is DiskToolsException refused && RootGuard.IsRefusal(refused.ErrorId))
+                    {
+                        // The root guard stopped the pass before it wrote anything: its own error says what changed.
+                        writer.WriteError(refused.ToError());
+                        return failed;
+                    }
+
                     writer.WriteError(new OperationError(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, repository.RootPath,
                         new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
                             $"Reconciliation of '{repository.RootPath}' failed after {counters.Added + counters.Updated:N0} records were written; nothing was deleted and a rerun completes it: {message}",
@@ -68,6 +74,51 @@ public static class Reconciler
         {
             await connection.DisposeAsync().ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The repository of a root, registering it on first use. A root that is registered is taken as given (the
+    /// pass's guard then checks what it is now). A new root must be a directory; a new root that is a symbolic
+    /// link is registered as the directory it resolves to, and a warning says so.
+    /// </summary>
+    internal static async Task<InventoryRepository> RegisterRootAsync(InventoryDatabase database, string root, IOutputWriter writer, CancellationToken cancellationToken)
+    {
+        string rootPath = NormaliseRoot(root);
+        RootIdentity probe = NativeStat.ProbeRoot(rootPath);
+        if (probe.Kind != RootKind.Directory && await RepositoryStore.FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false) is { } known)
+        {
+            return known;
+        }
+
+        switch (probe.Kind)
+        {
+            case RootKind.Missing:
+                throw new DiskToolsException(RootNotDirectoryId, ErrorKind.ObjectNotFound, $"'{rootPath}' does not exist; reconciliation needs the root of a tree.", rootPath);
+            case RootKind.NotDirectory:
+                throw new DiskToolsException(RootNotDirectoryId, ErrorKind.InvalidArgument, $"'{rootPath}' is not a directory; reconciliation needs the root of a tree.", rootPath);
+            case RootKind.Symlink:
+                FileSystemInfo? target = null;
+                try
+                {
+                    target = Directory.ResolveLinkTarget(rootPath, returnFinalTarget: true);
+                }
+                catch (IOException)
+                {
+                }
+
+                string? resolved = target is null ? null : NormaliseRoot(target.FullName);
+                if (resolved is null || NativeStat.ProbeRoot(resolved).Kind != RootKind.Directory)
+                {
+                    throw new DiskToolsException(RootNotDirectoryId, ErrorKind.InvalidArgument,
+                        $"'{rootPath}' is a symbolic link that does not lead to a directory; reconciliation needs the root of a tree.", rootPath);
+                }
+
+                writer.WriteWarning($"'{rootPath}' is a symbolic link; its inventory is kept under the directory it leads to, '{resolved}'. Use that path from now on: a root is never followed through a link, so a link swapped for another cannot empty the inventory.");
+                rootPath = resolved;
+                break;
+        }
+
+        return await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>An absolute root without a trailing slash ("/" stays "/"); symlinks are not resolved.</summary>

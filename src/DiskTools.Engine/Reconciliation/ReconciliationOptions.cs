@@ -18,6 +18,17 @@ public sealed record ReconciliationOptions
     /// <summary>Wait for another pass over the same repository to finish instead of failing.</summary>
     public bool Wait { get; init; }
 
+    /// <summary>
+    /// Go ahead where the root guard would stop: a root on another file system than last time, a root found
+    /// empty where it had records, a pass removing more than <see cref="MaxRemovalPercent"/>.
+    /// </summary>
+    public bool Force { get; init; }
+
+    /// <summary>A pass that would remove more than this share of the root's records (and more than 10) stops first.</summary>
+    public double MaxRemovalPercent { get; init; } = DefaultMaxRemovalPercent;
+
+    public const double DefaultMaxRemovalPercent = 50;
+
     /// <summary>Recorded as the operation's type: manual, startup or reconciliation.</summary>
     public string OperationType { get; init; } = OperationTypes.Manual;
 

@@ -22,4 +22,9 @@ public sealed record ReconciliationStatus
 
     /// <summary>When the watcher will run its next full pass; null when nothing is watching.</summary>
     public DateTimeOffset? NextReconciliation { get; init; }
+
+    /// <summary>The last operation in one line (type, status, local start time), as the default view shows it; survives serialization.</summary>
+    public string? LastOperationText => LastSyncOperation is { } last
+        ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{last.OperationType} {last.Status} {last.StartTime.ToLocalTime():yyyy-MM-dd HH:mm}")
+        : null;
 }

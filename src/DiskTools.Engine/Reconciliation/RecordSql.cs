@@ -4,21 +4,33 @@ namespace DiskTools.Engine.Reconciliation;
 internal static class RecordSql
 {
     /// <summary>
+    /// A record whose loss could not be undone by a rescan: a tier state, or access history. When its file is
+    /// gone it is kept and marked absent (absent_since), never deleted.
+    /// </summary>
+    public const string HoldsHistory = "(r.tier_state <> 'none' OR r.access_count > 0 OR r.last_accessed IS NOT NULL)";
+
+    /// <summary>
     /// The upsert tail. The WHERE makes an upsert of an unchanged file a no-op that writes no row version;
     /// a stat change replaces the hash with the new one (or NULL when not hashed), while a hash arriving for
-    /// an unchanged stat fills it in. Counts come back as (added, updated).
+    /// an unchanged stat fills it in. The device number is written but not compared (a remount changes it,
+    /// not the file). A record kept while its file was absent is present again. Counts come back as (added, updated).
     /// </summary>
     private const string UpsertTail = """
         ON CONFLICT (repository_id, path_digest) DO UPDATE SET
             file_size = EXCLUDED.file_size, mod_time = EXCLUDED.mod_time, mtime_ns = EXCLUDED.mtime_ns,
             ctime_ns = EXCLUDED.ctime_ns, inode = EXCLUDED.inode, dev = EXCLUDED.dev,
             content_hash = CASE
-                WHEN (r.file_size, r.mtime_ns, r.ctime_ns, r.inode, r.dev) = (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode, EXCLUDED.dev)
+                WHEN (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) = (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode)
                 THEN coalesce(EXCLUDED.content_hash, r.content_hash)
                 ELSE EXCLUDED.content_hash END,
+            baseline_adopted_at = CASE
+                WHEN (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) = (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode)
+                THEN r.baseline_adopted_at END,
+            absent_since = NULL,
             last_scanned = now(), scan_generation = EXCLUDED.scan_generation, updated_at = now()
-        WHERE (r.file_size, r.mtime_ns, r.ctime_ns, r.inode, r.dev) IS DISTINCT FROM (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode, EXCLUDED.dev)
+        WHERE (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) IS DISTINCT FROM (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode)
            OR (EXCLUDED.content_hash IS NOT NULL AND r.content_hash IS DISTINCT FROM EXCLUDED.content_hash)
+           OR r.absent_since IS NOT NULL
         RETURNING (xmax = 0) AS inserted)
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
         """;

@@ -37,21 +37,34 @@ internal static class RecordWriter
         return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Deletes the records of these paths; with <paramref name="subtree"/>, everything beneath them too.</summary>
-    public static async Task<int> DeleteAsync(NpgsqlConnection connection, Guid repositoryId, IReadOnlyList<string> paths, bool subtree, CancellationToken cancellationToken)
+    /// <summary>
+    /// Removes the records of these paths (with <paramref name="subtree"/>, everything beneath them too):
+    /// records holding tiering or access history are kept and marked absent, the rest deleted. Returns how many
+    /// records were removed either way.
+    /// </summary>
+    public static async Task<int> RemoveAsync(NpgsqlConnection connection, Guid repositoryId, IReadOnlyList<string> paths, bool subtree, CancellationToken cancellationToken)
     {
         if (paths.Count == 0)
         {
             return 0;
         }
 
-        string sql = subtree
-            ? "DELETE FROM file_records r USING unnest($2::text[]) p WHERE r.repository_id = $1 AND (r.file_path = p OR starts_with(r.file_path, p || '/'))"
-            : "DELETE FROM file_records r WHERE r.repository_id = $1 AND r.path_digest = ANY (SELECT disktools_path_digest(p) FROM unnest($2::text[]) p)";
-        await using var command = new NpgsqlCommand(sql, connection);
+        string match = subtree
+            ? "r.id IN (SELECT f.id FROM file_records f, unnest($2::text[]) p WHERE f.repository_id = $1 AND (f.file_path = p OR starts_with(f.file_path, p || '/')))"
+            : "r.repository_id = $1 AND r.path_digest = ANY (SELECT disktools_path_digest(p) FROM unnest($2::text[]) p)";
+        await using var command = new NpgsqlCommand($"""
+            WITH kept AS (
+                UPDATE file_records r SET absent_since = now(), updated_at = now()
+                WHERE {match} AND r.absent_since IS NULL AND {RecordSql.HoldsHistory}
+                RETURNING 1),
+            deleted AS (
+                DELETE FROM file_records r WHERE {match} AND NOT {RecordSql.HoldsHistory}
+                RETURNING 1)
+            SELECT (SELECT count(*) FROM kept) + (SELECT count(*) FROM deleted)
+            """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
         command.Parameters.Add(new NpgsqlParameter { Value = paths.ToArray() });
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
     private static async Task<(int, int)> ReadCountsAsync(NpgsqlCommand command, CancellationToken cancellationToken)

@@ -23,6 +23,9 @@ public sealed record SyncOperation
     /// <summary>Files that changed while being hashed; left for the next pass rather than recorded wrongly.</summary>
     public int FilesDeferred { get; init; }
 
+    /// <summary>Files found under a new path with the same inode, size and mtime: their records moved with them.</summary>
+    public int FilesMoved { get; init; }
+
     public DateTimeOffset StartTime { get; init; }
 
     public DateTimeOffset? EndTime { get; init; }

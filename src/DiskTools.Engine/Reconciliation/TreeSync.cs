@@ -8,8 +8,10 @@ namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>
 /// Brings the records under one scope (the whole root, or one subtree for the watcher's rescans) in line
-/// with the file system: walk → binary COPY into the stage → set-based diff → hash only new/changed files →
-/// upsert in short batches → delete orphans only beneath completely walked directories. Runs on one
+/// with the file system: check the root → walk → binary COPY into the stage → set-based diff, orphans and moves
+/// → check what would be removed → carry moved records to their new paths → hash only new/changed files →
+/// upsert in short batches → remove orphans only beneath completely walked directories (keeping, marked absent,
+/// those that hold tiering or access history). Runs on one
 /// connection that owns the temporary tables; no transaction stays open while files are being hashed.
 /// </summary>
 internal sealed class TreeSync
@@ -41,6 +43,11 @@ internal sealed class TreeSync
         string activity = $"Reconciling {repository.RootPath}";
         var stage = new PassStage(connection);
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        if (scope.Length == 0)
+        {
+            await RootGuard.CheckIdentityAsync(connection, repository, options.Force, writer, cancellationToken).ConfigureAwait(false);
+        }
+
         try
         {
             await stage.CreateAsync(cancellationToken).ConfigureAwait(false);
@@ -79,9 +86,10 @@ internal sealed class TreeSync
             }
             catch (WalkRootException) when (scope.Length > 0)
             {
-                // The subtree vanished before the rescan reached it: everything recorded beneath it goes.
+                // The subtree vanished before the rescan reached it: everything recorded beneath it goes
+                // (records holding history are kept, marked absent).
                 await copy.ConfigureAwait(false);
-                counters.AddRemoved(await RecordWriter.DeleteAsync(connection, repository.Id, [scope], subtree: true, cancellationToken).ConfigureAwait(false));
+                counters.AddRemoved(await RecordWriter.RemoveAsync(connection, repository.Id, [scope], subtree: true, cancellationToken).ConfigureAwait(false));
                 return;
             }
 
@@ -90,18 +98,39 @@ internal sealed class TreeSync
             counters.AddScanned(staged);
             await stage.BlockAsync(stager.IncompleteDirectories, cancellationToken).ConfigureAwait(false);
 
+            // Everything is compared before anything is written, so a pass the guard stops has changed nothing.
             long work = await stage.BuildWorkAsync(repository.Id, options.Hash, cancellationToken).ConfigureAwait(false);
-            TimeSpan diffed = clock.Elapsed;
-            await WriteAsync(stage, work, generation, counters, showProgress ? progress : null, activity, cancellationToken).ConfigureAwait(false);
-
-            TimeSpan written = clock.Elapsed;
             long orphans = await stage.BuildOrphansAsync(repository.Id, scope, since, cancellationToken).ConfigureAwait(false);
-            for (long done = 0; done < orphans; done += options.BatchSize)
+            long moves = work > 0 && orphans > 0 ? await stage.BuildMovesAsync(cancellationToken).ConfigureAwait(false) : 0;
+            if (scope.Length == 0)
             {
-                counters.AddRemoved(await stage.DeleteOrphansAsync(done, options.BatchSize, since, cancellationToken).ConfigureAwait(false));
+                await RootGuard.CheckRemovalsAsync(repository.RootPath, staged, orphans - moves,
+                    () => stage.CountPresentAsync(repository.Id, cancellationToken), options, writer).ConfigureAwait(false);
             }
 
-            writer.WriteVerbose($"'{walkRoot}': walk + COPY of {staged:N0} files {walked.TotalSeconds:F2} s, diff {(diffed - walked).TotalSeconds:F2} s ({work:N0} new or changed), write {(written - diffed).TotalSeconds:F2} s, orphans {(clock.Elapsed - written).TotalSeconds:F2} s ({orphans:N0}).");
+            TimeSpan diffed = clock.Elapsed;
+            int adopted = work > 0 ? await stage.AdoptBaselinesAsync(generation, cancellationToken).ConfigureAwait(false) : 0;
+            for (long done = 0; done < moves; done += options.BatchSize)
+            {
+                counters.AddMoved(await stage.ApplyMovesAsync(done, options.BatchSize, generation, since, cancellationToken).ConfigureAwait(false));
+            }
+
+            long workLeft = work - moves - adopted;
+            long workEnd = workLeft == work ? work : await stage.MaxSeqAsync("stage_work", cancellationToken).ConfigureAwait(false);
+            await WriteAsync(stage, workEnd, workLeft, generation, counters, showProgress ? progress : null, activity, cancellationToken).ConfigureAwait(false);
+
+            TimeSpan written = clock.Elapsed;
+            int kept = 0;
+            long orphansEnd = moves == 0 ? orphans : await stage.MaxSeqAsync("stage_orphans", cancellationToken).ConfigureAwait(false);
+            for (long done = 0; done < orphansEnd; done += options.BatchSize)
+            {
+                (int marked, int deleted) = await stage.RemoveOrphansAsync(done, options.BatchSize, since, cancellationToken).ConfigureAwait(false);
+                kept += marked;
+                counters.AddRemoved(marked + deleted);
+            }
+
+            await stage.AnalyzeIfChangedAsync(workLeft + moves + (orphans - moves), cancellationToken).ConfigureAwait(false);
+            writer.WriteVerbose($"'{walkRoot}': walk + COPY of {staged:N0} files {walked.TotalSeconds:F2} s, diff {(diffed - walked).TotalSeconds:F2} s ({workLeft:N0} new or changed, {moves:N0} moved, {adopted:N0} imported records adopted without reading), write {(written - diffed).TotalSeconds:F2} s, orphans {(clock.Elapsed - written).TotalSeconds:F2} s ({orphans - moves:N0} gone, {kept:N0} of them kept as absent for their tiering or access history).");
         }
         finally
         {
@@ -113,17 +142,19 @@ internal sealed class TreeSync
         }
     }
 
-    private async Task WriteAsync(PassStage stage, long work, long generation, PassCounters counters, ProgressThrottle? progress, string activity, CancellationToken cancellationToken)
+    /// <param name="workEnd">The highest seq of stage_work (moves and adoptions taken out leave gaps).</param>
+    /// <param name="work">How many rows are left in it.</param>
+    private async Task WriteAsync(PassStage stage, long workEnd, long work, long generation, PassCounters counters, ProgressThrottle? progress, string activity, CancellationToken cancellationToken)
     {
         int batch = options.BatchSize;
         int batchNumber = 0;
-        for (long done = 0; done < work; done += batch)
+        for (long done = 0; done < workEnd && work > 0; done += batch)
         {
             if (progress?.TryEnter() == true)
             {
                 writer.WriteProgress(new ProgressInfo(ProgressActivity, activity,
-                    $"{(options.Hash ? "Hashing and writing" : "Writing")}: {done:N0} of {work:N0} new or changed files",
-                    (int)(done * 100 / Math.Max(1, work))));
+                    $"{(options.Hash ? "Hashing and writing" : "Writing")}: {done * work / workEnd:N0} of {work:N0} new or changed files",
+                    (int)(done * 100 / Math.Max(1, workEnd))));
             }
 
             (int added, int updated) = options.Hash
@@ -168,9 +199,15 @@ internal sealed class TreeSync
                     $"Cannot read '{fullPath}' to hash it: {result.Error?.Message} It is recorded without a hash and retried next pass."));
                 return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ChangedNs, file.Inode, file.Device, null);
             default:
-                // Changed while being read, or gone: recording it now would pair metadata with the wrong content.
+                // Changed while being read, too recently modified to trust, or gone: recording it now could pair
+                // metadata with the wrong content.
                 counters.AddDeferred(1);
-                writer.WriteVerbose($"'{fullPath}' changed while being hashed; it is left for the next pass.");
+                writer.WriteVerbose(result.Outcome switch
+                {
+                    HashOutcome.TooRecent => $"'{fullPath}' was modified less than {ContentHasher.RacyWindowNs / 1_000_000} ms before it was read, too recently for its timestamps to show a change during the read; it is left for the next pass.",
+                    HashOutcome.Vanished => $"'{fullPath}' disappeared or stopped being a regular file before it could be hashed; it is left for the next pass.",
+                    _ => $"'{fullPath}' changed while being hashed; it is left for the next pass.",
+                });
                 return null;
         }
     }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Net.Sockets;
 using DiskTools.Engine.Output;
 using Npgsql;
 
@@ -19,11 +20,16 @@ public sealed class InventoryDatabase
 
     private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new(StringComparer.Ordinal);
 
-    private InventoryDatabase(NpgsqlDataSource dataSource, string description, string? secret)
+    /// <summary>How long opening a connection may take, retries included, unless the connection string sets Timeout.</summary>
+    public static readonly TimeSpan DefaultConnectBudget = TimeSpan.FromSeconds(5);
+
+    private InventoryDatabase(NpgsqlDataSource dataSource, string description, string? secret, bool fromEnvironment, TimeSpan connectBudget)
     {
         DataSource = dataSource;
         Description = description;
         Secret = secret;
+        FromEnvironment = fromEnvironment;
+        ConnectBudget = connectBudget;
     }
 
     /// <summary>The shared, pooled data source (multiplexing off: temp tables and advisory locks are per session).</summary>
@@ -34,11 +40,24 @@ public sealed class InventoryDatabase
 
     private string? Secret { get; }
 
+    /// <summary>True when the connection string came from $env:DISKTOOLS_CONNECTION rather than -ConnectionString.</summary>
+    public bool FromEnvironment { get; }
+
+    /// <summary>Where the connection string came from, as the user set it: "$env:DISKTOOLS_CONNECTION" or "-ConnectionString".</summary>
+    public string OriginName => FromEnvironment ? "$env:" + EnvironmentVariable : "-ConnectionString";
+
+    /// <summary>"from $env:DISKTOOLS_CONNECTION" or "from -ConnectionString", for messages.</summary>
+    public string Origin => "from " + OriginName;
+
+    /// <summary>How long opening a connection may take, retries included.</summary>
+    public TimeSpan ConnectBudget { get; }
+
     /// <summary>Resolves the connection and returns the shared data source for it.</summary>
     /// <exception cref="DiskToolsException">No connection string anywhere, or one that cannot be parsed.</exception>
     public static InventoryDatabase Open(string? connectionString, NetworkCredential? credential)
     {
-        string? text = string.IsNullOrWhiteSpace(connectionString)
+        bool fromEnvironment = string.IsNullOrWhiteSpace(connectionString);
+        string? text = fromEnvironment
             ? Environment.GetEnvironmentVariable(EnvironmentVariable)
             : connectionString;
         if (string.IsNullOrWhiteSpace(text))
@@ -46,7 +65,7 @@ public sealed class InventoryDatabase
             throw new DiskToolsException(
                 NoConnectionId,
                 ErrorKind.InvalidArgument,
-                $"No inventory database given: pass -ConnectionString (e.g. 'Host=localhost;Database=inventory;Username=me') or set ${EnvironmentVariable}.");
+                $"No inventory database given: pass -ConnectionString (e.g. 'Host=localhost;Database=inventory;Username=me') or set $env:{EnvironmentVariable}.");
         }
 
         NpgsqlConnectionStringBuilder builder;
@@ -58,7 +77,7 @@ public sealed class InventoryDatabase
         {
             // The parser's message may quote the string, password included: say only what was wrong.
             throw new DiskToolsException(BadConnectionStringId, ErrorKind.InvalidArgument,
-                "The inventory connection string cannot be parsed: " + Scrub(e.Message, text), null);
+                $"The inventory connection string {(fromEnvironment ? "in $env:" + EnvironmentVariable : "given to -ConnectionString")} cannot be parsed: " + Scrub(e.Message, text), null);
         }
 
         if (credential is not null)
@@ -78,17 +97,59 @@ public sealed class InventoryDatabase
 
         // Session state (temporary tables, advisory locks) must stay on one physical connection.
         builder.Multiplexing = false;
+
+        // A server that does not answer is reported within seconds, unless the string asks to wait longer.
+        TimeSpan budget = DefaultConnectBudget;
+        if (AsksForTimeout(text) && builder.Timeout > 0)
+        {
+            budget = TimeSpan.FromSeconds(builder.Timeout);
+        }
+        else
+        {
+            builder.Timeout = (int)DefaultConnectBudget.TotalSeconds;
+        }
+
         string key = builder.ConnectionString;
         string description = $"{builder.Username ?? Environment.UserName}@{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
         NpgsqlDataSource source = DataSources.GetOrAdd(key, static k => new NpgsqlDataSourceBuilder(k).Build());
-        return new InventoryDatabase(source, description, string.IsNullOrEmpty(builder.Password) ? null : builder.Password);
+        return new InventoryDatabase(source, description, string.IsNullOrEmpty(builder.Password) ? null : builder.Password, fromEnvironment, budget);
     }
 
-    /// <summary>Opens a pooled connection, retrying transient failures with backoff.</summary>
-    internal Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
-        => Transient.RetryAsync(
-            async token => await DataSource.OpenConnectionAsync(token).ConfigureAwait(false),
-            cancellationToken);
+    /// <summary>
+    /// Opens a pooled connection, retrying transient failures with backoff within <see cref="ConnectBudget"/>.
+    /// A server that cannot be reached, a missing database or refused credentials become the
+    /// <see cref="DatabaseErrors"/> error at once (the last two are never retried).
+    /// </summary>
+    internal async Task<NpgsqlConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is NpgsqlException or SocketException or TimeoutException or IOException))
+            {
+                DiskToolsException? known = DatabaseErrors.Classify(this, e, connecting: true);
+                bool retry = known?.ErrorId == DatabaseErrors.UnreachableId && Transient.IsTransient(e)
+                    && attempt < Transient.Backoff.Length && clock.Elapsed + Transient.Backoff[attempt] < ConnectBudget;
+                if (!retry)
+                {
+                    throw known ?? Failure(DatabaseErrors.UnreachableId, $"Cannot open a connection to the inventory database ({Origin})", e);
+                }
+
+                await Task.Delay(Transient.Backoff[attempt], cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Whether the connection string itself sets the connect timeout (under any of its names).</summary>
+    private static bool AsksForTimeout(string connectionString)
+    {
+        var generic = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        return generic.Keys.Cast<string>().Any(k => k.Replace(" ", "", StringComparison.Ordinal).ToLowerInvariant() is "timeout" or "connecttimeout" or "connectiontimeout");
+    }
 
     /// <summary>A message about this database with the password removed, should a driver ever echo it.</summary>
     public string Scrub(string message) => Scrub(message, Secret);
@@ -99,9 +160,14 @@ public sealed class InventoryDatabase
     /// <summary>Wraps a database failure as a DiskTools error that names the database but never the password.</summary>
     internal DiskToolsException Failure(string errorId, string what, Exception e)
     {
+        if (DatabaseErrors.Classify(this, e, connecting: false) is { } known)
+        {
+            return known;
+        }
+
         ErrorKind kind = e switch
         {
-            PostgresException { SqlState: "28P01" or "28000" } => ErrorKind.SecurityError,
+            PostgresException { SqlState: "28P01" or "28000" } => ErrorKind.AuthenticationError,
             PostgresException => ErrorKind.InvalidOperation,
             NpgsqlException or TimeoutException or System.Net.Sockets.SocketException or IOException => ErrorKind.ConnectionError,
             _ => ErrorKind.NotSpecified,

@@ -75,8 +75,9 @@ public sealed class AuditEventParserTests
     [InlineData("{\"timestamp\":\"1764426665000000\",\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/a\"}}", "'timestamp' is not an integer")]
     [InlineData("{\"timestamp\":1.5,\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/a\"}}", "'timestamp' is not an integer")]
     [InlineData("{\"timestamp\":-4,\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/a\"}}", "out of range")]
-    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"FileOpened\",\"entryPath\":\"/a\"}}", "unknown action 'FileOpened'")]
-    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"fileread\",\"entryPath\":\"/a\"}}", "unknown action")]
+    [InlineData("{\"timestamp\":1764426665000000,\"user\":{\"name\":\"a\\u0000b\"},\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/a\"}}", "'user.name' contains a NUL character")]
+    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"Move\",\"entryPath\":\"/a\",\"targetPath\":\"/b\\u0000\"}}", "contains a NUL character")]
+    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":42,\"entryPath\":\"/a\"}}", "'operation.action' is not a string")]
     [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"entryPath\":\"/a\"}}", "missing 'operation.action'")]
     [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"FileRead\"}}", "'operation.entryPath' is missing")]
     [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/\"}}", "names the filespace root")]
@@ -93,6 +94,28 @@ public sealed class AuditEventParserTests
         var (ok, _, error) = Parse(line);
         Assert.False(ok);
         Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"FileOpened\",\"entryPath\":\"/a\"}}", "unknown action 'FileOpened'")]
+    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"fileread\",\"entryPath\":\"/a\"}}", "unknown action 'fileread'")]
+    [InlineData("{\"timestamp\":1764426665000000,\"operation\":{\"action\":\"Snapshot\"}}", "unknown action 'Snapshot'")]
+    public void An_unknown_action_parses_as_unknown_and_is_named(string line, string note)
+    {
+        var (ok, e, error) = Parse(line);
+        Assert.True(ok);
+        Assert.Equal(AuditActions.Unknown, e.Action);
+        Assert.Equal(note, error);
+        Assert.True(AuditEventParser.TryParseStaged(Encoding.UTF8.GetBytes(line), 3, out StagedAuditEvent staged, out string? stagedNote));
+        Assert.Equal((AuditActions.Unknown, note), (staged.Action, stagedNote));
+    }
+
+    [Fact]
+    public void A_nul_in_a_field_that_is_not_kept_does_not_matter()
+    {
+        var (ok, e, error) = Parse("{\"timestamp\":1764426665000000,\"device\":{\"hostName\":\"ws\\u0000\"},\"operation\":{\"action\":\"FileRead\",\"entryPath\":\"/a\"}}");
+        Assert.True(ok, error);
+        Assert.Equal("a", e.EntryPath);
     }
 
     [Fact]

@@ -84,6 +84,13 @@ internal sealed class AuditIngestHarness : IDisposable
         return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    public T Scalar<T>(string sql)
+    {
+        using NpgsqlConnection connection = Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        return (T)command.ExecuteScalar()!;
+    }
+
     public void Execute(string sql)
     {
         using NpgsqlConnection connection = Open();

@@ -176,13 +176,13 @@ public sealed class AuditIngestTests
 
         var (result, writer) = h.Pass();
 
-        Assert.Equal((5L, 2L, 1L, 2L), (result.EventsRead, result.Malformed, result.Rejected, result.Applied));
-        OperationError[] errors = writer.Errors.Where(e => e.ErrorId == AuditIngestor.MalformedId).OrderBy(e => e.Exception.Message, StringComparer.Ordinal).ToArray();
-        Assert.Equal(2, errors.Length);
-        Assert.All(errors, e => Assert.Equal(ErrorKind.InvalidData, e.Kind));
-        Assert.All(errors, e => Assert.EndsWith(".log.active", (string)e.Target!, StringComparison.Ordinal));
-        Assert.Contains("line 2:", errors[0].Exception.Message, StringComparison.Ordinal);
-        Assert.Contains("line 4: unknown action 'Teleport'", errors[1].Exception.Message, StringComparison.Ordinal);
+        Assert.Equal((5L, 1L, 1L, 2L, 1L), (result.EventsRead, result.Malformed, result.Rejected, result.Applied, result.UnknownActions));
+        OperationError error = Assert.Single(writer.Errors, e => e.ErrorId == AuditIngestor.MalformedId);
+        Assert.Equal(ErrorKind.InvalidData, error.Kind);
+        Assert.EndsWith(".log.active", (string)error.Target!, StringComparison.Ordinal);
+        Assert.Contains("line 2:", error.Exception.Message, StringComparison.Ordinal);
+        // An action this build does not know is valid input, counted and warned about, not malformed.
+        Assert.Contains(writer.Warnings, w => w.Contains("unknown action 'Teleport'", StringComparison.Ordinal));
         Assert.Equal(2L, h.Records()["a"].Count);
     }
 
@@ -319,9 +319,12 @@ public sealed class AuditIngestTests
         using var h = AuditIngestHarness.Create(Enumerable.Range(0, 200).Select(i => $"f{i:D3}").ToArray());
         await using NpgsqlConnection connection = h.Open();
 
-        // No statistics yet: the planner's own choice stands.
-        Assert.False(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
+        // The import analyzed what it loaded: the rows lie in id order.
+        Assert.True(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
 
+        // Without statistics the planner's own choice stands.
+        h.Execute("DELETE FROM pg_statistic WHERE starelid = 'file_records'::regclass");
+        Assert.False(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
         h.Execute("ANALYZE file_records");
         Assert.True(await AuditApplier.RecordsLieInIdOrderAsync(connection, CancellationToken.None));
 

@@ -145,6 +145,59 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
     }
 
     [SkippableFact]
+    public async Task Watch_carries_renamed_files_and_directories_with_their_history_and_keeps_a_deleted_stub_absent()
+    {
+        Inventory.Require();
+        using var tree = new ScratchTree();
+        tree.Write("film", new string('f', 3000));
+        tree.Write("dir/inside.txt", "inside");
+        tree.Write("stub.bin", "stubbed content");
+        for (int i = 0; i < 20; i++)
+        {
+            tree.Write($"other/f{i}.txt", $"o{i}");
+        }
+
+        var (run, stop, _) = Start(tree.Root);
+        Assert.True(await Eventually(r => r.Count == 23, tree.Root));
+        string history = """
+            UPDATE file_records f SET tier_state = 'stubbed', access_count = 4, last_accessed = now()
+            FROM repositories r WHERE r.id = f.repository_id AND r.root_path = $1 AND f.file_path IN ('film', 'dir/inside.txt', 'stub.bin')
+            RETURNING f.id
+            """;
+        Assert.Equal(3, Query(history, tree.Root).Count);
+        string ids = "SELECT f.file_path || '=' || f.id || ':' || f.tier_state || ':' || f.access_count || ':' || (f.absent_since IS NOT NULL) FROM file_records f JOIN repositories r ON r.id = f.repository_id WHERE r.root_path = $1 ORDER BY f.id";
+        List<string> before = Query(ids, tree.Root).Where(l => !l.StartsWith("other/", StringComparison.Ordinal)).ToList();
+
+        File.Move(tree["film"], tree["film_renamed"]);
+        Directory.Move(tree["dir"], tree["dir2"]);
+        File.Delete(tree["stub.bin"]);
+        Assert.True(await Eventually(r => r.ContainsKey("film_renamed") && r.ContainsKey("dir2/inside.txt") && !r.ContainsKey("film") && !r.ContainsKey("dir/inside.txt")
+                                          && Query(ids, tree.Root).Any(l => l.StartsWith("stub.bin=", StringComparison.Ordinal) && l.EndsWith(":true", StringComparison.Ordinal)), tree.Root),
+            string.Join(", ", Query(ids, tree.Root)));
+        List<string> after = Query(ids, tree.Root).Where(l => !l.StartsWith("other/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(
+            before.Select(l => l.Replace("film=", "film_renamed=", StringComparison.Ordinal).Replace("dir/", "dir2/", StringComparison.Ordinal)
+                                .Replace(":false", l.StartsWith("stub.bin=", StringComparison.Ordinal) ? ":true" : ":false", StringComparison.Ordinal)),
+            after);
+        await StopAsync(run, stop);
+    }
+
+    private List<string> Query(string sql, string root)
+    {
+        using NpgsqlConnection connection = database.Open();
+        using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = root });
+        using NpgsqlDataReader reader = command.ExecuteReader();
+        var rows = new List<string>();
+        while (reader.Read())
+        {
+            rows.Add(reader.GetValue(0).ToString()!);
+        }
+
+        return rows;
+    }
+
+    [SkippableFact]
     public async Task A_burst_of_20000_files_in_new_directories_is_recorded_completely()
     {
         Inventory.Require();

@@ -6,6 +6,10 @@ using Xunit;
 
 namespace DiskTools.Module.Tests.Inventory;
 
+/// <summary>
+/// A vanished root and the walk as an unprivileged user (through the launcher); the cmdlets as users run
+/// them in pwsh are tested in tests/Pester/Inventory.Tests.ps1.
+/// </summary>
 public sealed class InventoryCmdletTests : IClassFixture<ModuleSessionFixture>, IClassFixture<PostgresDatabase>, IDisposable
 {
     private readonly ModuleSession session;
@@ -24,79 +28,32 @@ public sealed class InventoryCmdletTests : IClassFixture<ModuleSessionFixture>, 
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [SkippableFact]
-    public void Invoke_Reconciliation_writes_a_typed_operation_and_the_query_cmdlets_read_it_back()
+    public void A_registered_root_that_vanished_is_a_failed_pass_with_its_own_error_and_a_never_seen_missing_root_a_plain_error()
     {
         Prerequisite.Require(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries");
-        InvocationResult pass = session.Invoke("Invoke-Reconciliation -Path $args[0] -ConnectionString $args[1]", root, database.ConnectionString);
-        Assert.Empty(pass.Errors);
-        PSObject operation = Assert.Single(pass.Output);
-        Assert.Equal("DiskTools.Engine.Reconciliation.SyncOperation", operation.BaseObject.GetType().FullName);
-        Assert.Equal(2, (int)operation.Properties["FilesAdded"].Value);
-        Assert.Equal("manual", operation.Properties["OperationType"].Value);
-
-        InvocationResult records = session.Invoke("Get-FileRecord -Path $args[0] -Filter '*.jpg' -ConnectionString $args[1]", root, database.ConnectionString);
-        PSObject record = Assert.Single(records.Output);
-        Assert.Equal("DiskTools.Engine.Reconciliation.FileRecord", record.BaseObject.GetType().FullName);
-        Assert.Equal("photos/a.jpg", record.Properties["FilePath"].Value);
-        string hash = (string)record.Properties["ContentHash"].Value;
-
-        Assert.Single(session.Invoke("Get-FileRecord -Hash $args[0].ToUpper() -ConnectionString $args[1]", hash, database.ConnectionString).Output);
-        InvocationResult status = session.Invoke("Get-ReconciliationStatus $args[0] -ConnectionString $args[1]", root, database.ConnectionString);
-        Assert.Equal(2L, (long)Assert.Single(status.Output).Properties["TotalFiles"].Value);
-        Assert.Equal("DiskTools.Engine.Reconciliation.ReconciliationStatus", status.Output[0].BaseObject.GetType().FullName);
-        Assert.Single(session.Invoke("Get-SyncOperation $args[0] -Last 1 -ConnectionString $args[1]", root, database.ConnectionString).Output);
-    }
-
-    [SkippableFact]
-    public void WhatIf_touches_nothing_and_an_unknown_root_or_missing_connection_gives_precise_errors()
-    {
-        Prerequisite.Require(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries");
-        string other = Path.Combine(root, "photos");
-        Assert.Empty(session.Invoke("Invoke-Reconciliation -LiteralPath $args[0] -ConnectionString $args[1] -WhatIf", other, database.ConnectionString).Output);
-        InvocationResult unknown = session.Invoke("Get-FileRecord -Path $args[0] -ConnectionString $args[1]", other, database.ConnectionString);
-        ErrorRecord notFound = Assert.Single(unknown.Errors);
-        Assert.StartsWith("InventoryRepositoryNotFound", notFound.FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.Equal(ErrorCategory.ObjectNotFound, notFound.CategoryInfo.Category);
-        Assert.Equal(other, notFound.TargetObject);
-
-        InvocationResult noConnection = session.Invoke("$env:DISKTOOLS_CONNECTION = $null; Invoke-Reconciliation -Path $args[0]", root);
-        ErrorRecord missing = noConnection.Terminating?.ErrorRecord ?? Assert.Single(noConnection.Errors);
-        Assert.StartsWith("InventoryConnectionMissing", missing.FullyQualifiedErrorId, StringComparison.Ordinal);
-        Assert.Equal(ErrorCategory.InvalidArgument, missing.CategoryInfo.Category);
-    }
-
-    [SkippableFact]
-    public void Stopping_a_watch_ends_it_promptly()
-    {
-        Prerequisite.Require(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries");
-        var (shell, pending) = session.Start("Invoke-Reconciliation -Path $args[0] -ConnectionString $args[1] -Watch -NoHash", root, database.ConnectionString);
-        using (shell)
+        Assert.Empty(session.Invoke("Invoke-Reconciliation -Path $args[0] -ConnectionString $args[1]", root, database.ConnectionString).Errors);
+        string aside = root + "-aside";
+        Directory.Move(root, aside);
+        try
         {
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (shell.Streams.Error.Count == 0 && DateTime.UtcNow < deadline && !StartupDone(shell))
-            {
-                Thread.Sleep(100);
-            }
+            InvocationResult pass = session.Invoke("Invoke-Reconciliation -Path $args[0] -ConnectionString $args[1]", root, database.ConnectionString);
+            Assert.Null(pass.Terminating);
+            Assert.Equal("failed", Assert.Single(pass.Output).Properties["Status"].Value);
+            ErrorRecord missing = Assert.Single(pass.Errors);
+            Assert.StartsWith("ReconciliationRootMissing", missing.FullyQualifiedErrorId, StringComparison.Ordinal);
+            Assert.Equal(ErrorCategory.ObjectNotFound, missing.CategoryInfo.Category);
+            Assert.Equal(root, missing.TargetObject);
+            Assert.Equal(2L, (long)Assert.Single(session.Invoke("Get-ReconciliationStatus $args[0] -ConnectionString $args[1]", root, database.ConnectionString).Output).Properties["TotalFiles"].Value);
 
-            var clock = Stopwatch.StartNew();
-            shell.Stop();
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3), $"Stop took {clock.Elapsed}");
-            Assert.True(pending.IsCompleted);
+            InvocationResult never = session.Invoke("Invoke-Reconciliation -Path $args[0] -ConnectionString $args[1]", root + "-never", database.ConnectionString);
+            Assert.Null(never.Terminating);
+            Assert.Empty(never.Output);
+            Assert.StartsWith("ReconciliationRootNotDirectory", Assert.Single(never.Errors).FullyQualifiedErrorId, StringComparison.Ordinal);
         }
-    }
-
-    private bool StartupDone(PowerShell shell)
-    {
-        using var connection = database.Open();
-        using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM pg_tables WHERE tablename = 'sync_operations'", connection);
-        if ((long)command.ExecuteScalar()! == 0)
+        finally
         {
-            return false;
+            Directory.Move(aside, root);
         }
-
-        using var done = new Npgsql.NpgsqlCommand("SELECT count(*) FROM sync_operations o JOIN repositories r ON r.id = o.repository_id WHERE r.root_path = $1 AND o.status = 'completed'", connection);
-        done.Parameters.Add(new Npgsql.NpgsqlParameter { Value = root });
-        return shell.Streams.Error.Count > 0 || (long)done.ExecuteScalar()! > 0;
     }
 
     [SkippableFact]

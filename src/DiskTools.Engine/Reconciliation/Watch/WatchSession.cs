@@ -48,13 +48,27 @@ public sealed class WatchSession
     /// <summary>Runs until <paramref name="cancellationToken"/> fires; writes every operation as it closes.</summary>
     public static async Task RunAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        string rootPath = Reconciler.NormaliseRoot(root);
         var rules = new IgnoreRules(options.Exclude);
-        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        InventoryRepository repository = await Reconciler.RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
         await new WatchSession(database, repository, options, rules, writer).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
+    {
+        // One watcher per root: the lock lives on this connection for as long as the watch runs.
+        await using NpgsqlConnection lockConnection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await PassLock.AcquireWatchAsync(lockConnection, repository.Id, repository.RootPath, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await RunWatchingAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await PassLock.ReleaseWatchAsync(lockConnection, repository.Id).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunWatchingAsync(CancellationToken cancellationToken)
     {
         // Watch first, then run the startup pass: nothing that changes during the pass is missed.
         using FileSystemWatcher watcher = StartWatcher();
@@ -207,9 +221,20 @@ public sealed class WatchSession
             }
         }
 
+        if (deletes.Count > 0 && (upserts.Count > 0 || rescans.Count > 0))
+        {
+            // A rename or move arrives as a path gone plus a path new in the same round. Removing one and adding
+            // the other would lose the record's id, history and tier state; rescanning the directory that holds
+            // both lets the pass pair them (same inode, size and mtime) and carry the record across.
+            string ancestor = CommonDirectory(deletes.Concat(upserts.Select(u => u.Path)).Concat(rescans));
+            deletes.Clear();
+            upserts.Clear();
+            rescans = [ancestor];
+        }
+
         foreach (string[] chunk in deletes.Chunk(options.BatchSize))
         {
-            realtime.AddRemoved(await RecordWriter.DeleteAsync(connection, repository.Id, chunk, subtree: true, cancellationToken).ConfigureAwait(false));
+            realtime.AddRemoved(await RecordWriter.RemoveAsync(connection, repository.Id, chunk, subtree: true, cancellationToken).ConfigureAwait(false));
         }
 
         foreach (StagedFile[] chunk in upserts.Chunk(options.BatchSize))
@@ -240,6 +265,30 @@ public sealed class WatchSession
         {
             await sync.RunAsync(scope, operation.Id, DateTimeOffset.MaxValue, realtime, showProgress: false, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The deepest directory (relative, "" for the root) that holds every one of <paramref name="paths"/>.</summary>
+    private static string CommonDirectory(IEnumerable<string> paths)
+    {
+        string? common = null;
+        foreach (string path in paths)
+        {
+            int slash = path.LastIndexOf('/');
+            string parent = slash < 0 ? string.Empty : path[..slash];
+            if (common is null)
+            {
+                common = parent;
+                continue;
+            }
+
+            while (common.Length > 0 && parent != common && !IsUnder(parent, common))
+            {
+                int up = common.LastIndexOf('/');
+                common = up < 0 ? string.Empty : common[..up];
+            }
+        }
+
+        return common ?? string.Empty;
     }
 
     private static bool IsUnder(string path, string directory)
@@ -302,10 +351,11 @@ public sealed class WatchSession
         }
     }
 
-    /// <summary>On stop: close the realtime operation and remove the heartbeat, within a fraction of a second.</summary>
+    /// <summary>On stop (Ctrl+C, SIGTERM, SIGHUP): close the realtime operation and remove the heartbeat, within two seconds at most.</summary>
     private async Task FinishQuicklyAsync()
     {
-        using var brief = new CancellationTokenSource(TimeSpan.FromMilliseconds(400));
+        // Long enough for a loaded machine, short enough that a service manager's stop never has to kill.
+        using var brief = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try
         {
             await FlushRealtimeAsync(force: true, brief.Token).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
+using DiskTools.Engine.Storage;
 
 namespace DiskTools.Commands.Inventory;
 
@@ -35,7 +36,7 @@ public sealed class GetFileRecordCommand : InventoryCommandBase
             {
                 await InventoryQueries.GetFileRecordsAsync(database, root, Filter, Hash, output.WriteObject, cancellationToken).ConfigureAwait(false);
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound)
+            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
             {
                 output.WriteError(e.ToError());
             }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
+using DiskTools.Engine.Storage;
 
 namespace DiskTools.Commands.Inventory;
 
@@ -27,7 +28,7 @@ public sealed class GetReconciliationStatusCommand : InventoryCommandBase
                     output.WriteObject(status);
                 }
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound)
+            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
             {
                 output.WriteError(e.ToError());
             }

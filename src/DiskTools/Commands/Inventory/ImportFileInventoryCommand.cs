@@ -33,6 +33,12 @@ public sealed class ImportFileInventoryCommand : InventoryCommandBase
     [Parameter]
     public InventoryFileFormat Format { get; set; } = InventoryFileFormat.Auto;
 
+    /// <summary>The CSV's encoding when it is not UTF-8 (e.g. Latin1, 'windows-1252'); by default rows that are not valid UTF-8 are reported and skipped.</summary>
+    [Parameter]
+    [EncodingArgument]
+    [ArgumentCompletions("utf8", "latin1", "windows-1252", "utf-16", "ascii")]
+    public System.Text.Encoding? Encoding { get; set; }
+
     /// <summary>Bad rows reported one by one; the rest are counted in a warning.</summary>
     [Parameter]
     [ValidateRange(0, int.MaxValue)]
@@ -47,7 +53,11 @@ public sealed class ImportFileInventoryCommand : InventoryCommandBase
         {
             if (!File.Exists(file))
             {
-                output.WriteError(new OperationError(InventoryImporter.SourceInvalidId, ErrorKind.InvalidArgument, file, $"'{file}' is not a file."));
+                // A -LiteralPath is not checked when it is resolved: a name that is not there is not found, a
+                // directory is the wrong kind of argument.
+                output.WriteError(Directory.Exists(file)
+                    ? new OperationError(InventoryImporter.SourceInvalidId, ErrorKind.InvalidArgument, file, $"'{file}' is not a file.")
+                    : new OperationError(PathResolver.PathNotFoundId, ErrorKind.ObjectNotFound, file, $"Cannot find path '{file}' because it does not exist."));
                 continue;
             }
 
@@ -56,7 +66,7 @@ public sealed class ImportFileInventoryCommand : InventoryCommandBase
                 continue;
             }
 
-            output.WriteObject(await InventoryImporter.ImportAsync(OpenDatabase(), file, root, Format, MaxErrorCount, this, cancellationToken).ConfigureAwait(false));
+            output.WriteObject(await InventoryImporter.ImportAsync(OpenDatabase(), file, root, Format, Encoding, MaxErrorCount, this, cancellationToken).ConfigureAwait(false));
         }
     }
 }

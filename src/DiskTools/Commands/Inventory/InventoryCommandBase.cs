@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 using DiskTools.Infrastructure;
 
@@ -17,8 +18,38 @@ public abstract class InventoryCommandBase : AsyncPSCmdlet
     [Credential]
     public PSCredential? Credential { get; set; }
 
+    private InventoryDatabase? database;
+
+    /// <summary>Resolves the database (from -ConnectionString or $env:DISKTOOLS_CONNECTION) for this command.</summary>
     protected InventoryDatabase OpenDatabase()
-        => InventoryDatabase.Open(ConnectionString, Credential is null || Credential == PSCredential.Empty ? null : Credential.GetNetworkCredential());
+        => database = InventoryDatabase.Open(ConnectionString, Credential is null || Credential == PSCredential.Empty ? null : Credential.GetNetworkCredential());
+
+    /// <summary>
+    /// Database trouble, wherever in an inventory command it surfaced (connecting, or an open connection lost
+    /// mid-pass), becomes the one DiskTools error for it: stable id, category, the database as target.
+    /// </summary>
+    protected sealed override DiskToolsException? Translate(Exception exception)
+        => (database is null ? null : DatabaseErrors.Classify(database, exception, connecting: false)) ?? base.Translate(exception);
+
+    /// <summary>
+    /// A reported error caused by database trouble keeps its message, and takes the database error's id,
+    /// category and target, so scripts can tell a lost server from a bad file.
+    /// </summary>
+    protected sealed override OperationError Refine(OperationError error)
+    {
+        if (database is null || error.Exception is DiskToolsException { } own && DatabaseErrors.IsDatabaseError(own))
+        {
+            return error;
+        }
+
+        if (error.Exception.InnerException is not { } cause || DatabaseErrors.Classify(database, cause, connecting: false) is not { } known)
+        {
+            return error;
+        }
+
+        return new OperationError(known.ErrorId, known.Kind, known.Target,
+            new DiskToolsException(known.ErrorId, known.Kind, $"{error.Exception.Message} ({known.Message})", known.Target, error.Exception));
+    }
 
     /// <summary>A root as given (it may no longer exist on disk), made absolute against the current location.</summary>
     protected string ResolveRoot(string path)

@@ -56,21 +56,23 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
     [Parameter]
     public SwitchParameter Wait { get; set; }
 
+    /// <summary>Reconcile even a root on another file system than last time, found empty, or losing more than -MaxRemovalPercent.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>A pass that would remove more than this share of a root's records stops before removing any (unless -Force).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 100.0)]
+    public double MaxRemovalPercent { get; set; } = ReconciliationOptions.DefaultMaxRemovalPercent;
+
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
         bool literal = ParameterSetName == LiteralPathSet;
-        foreach (string root in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
-        {
-            if (!Directory.Exists(root))
-            {
-                ((IOutputWriter)this).WriteError(new OperationError(Reconciler.RootNotDirectoryId, ErrorKind.InvalidArgument, root,
-                    $"'{root}' is not a directory; reconciliation needs the root of a tree."));
-                continue;
-            }
-
-            roots.Add(root);
-        }
-
+        // A plain path to a root that is missing now (an unmounted disk) still goes to the pass, which says
+        // what became of the root and records that; wildcards only ever match what exists.
+        List<string> plain = literal ? [] : Path.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToList();
+        roots.AddRange(PathResolver.Resolve(this, plain, literal: true, PostError));
+        roots.AddRange(PathResolver.Resolve(this, literal ? LiteralPath : Path.Except(plain), literal, PostError));
         return Task.CompletedTask;
     }
 
@@ -97,6 +99,8 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
             BatchSize = BatchSize,
             Exclude = Exclude,
             Wait = Wait,
+            Force = Force,
+            MaxRemovalPercent = MaxRemovalPercent,
             ReconcileInterval = ReconcileInterval,
             DebounceInterval = DebounceInterval,
         };
@@ -104,6 +108,8 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
 
         if (Watch)
         {
+            // A watch is often a service: SIGTERM and SIGHUP cancel this token as Ctrl+C does (every cmdlet
+            // enlists in TerminationSignals), so the watches close their operations and heartbeats first.
             await Task.WhenAll(approved.Select(root => WatchOne(database, root, options, cancellationToken))).ConfigureAwait(false);
             return;
         }
@@ -114,7 +120,9 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
             {
                 output.WriteObject(await Reconciler.RunPassAsync(database, root, options, this, cancellationToken).ConfigureAwait(false));
             }
-            catch (DiskToolsException e) when (approved.Count > 1 && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId)
+            catch (DiskToolsException e) when ((approved.Count > 1 || e.ErrorId == Reconciler.RootNotDirectoryId)
+                                              && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId
+                                              && !DatabaseErrors.IsDatabaseError(e))
             {
                 output.WriteError(e.ToError());
             }

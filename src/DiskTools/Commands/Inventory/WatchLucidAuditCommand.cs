@@ -44,6 +44,10 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
     [Parameter]
     public TimeSpan MaxFutureSkew { get; set; } = TimeSpan.FromDays(7);
 
+    /// <summary>Events dated more than this before the beginning of their log are rejected.</summary>
+    [Parameter]
+    public TimeSpan MaxPastSkew { get; set; } = TimeSpan.FromDays(7);
+
     [Parameter]
     public TimeSpan StagingRetention { get; set; } = TimeSpan.FromHours(24);
 
@@ -72,9 +76,9 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
 
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
-        if (PollInterval <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || StagingRetention < TimeSpan.Zero)
+        if (PollInterval <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || MaxPastSkew < TimeSpan.Zero || StagingRetention < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-PollInterval must be positive; -MaxFutureSkew and -StagingRetention must not be negative."),
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-PollInterval must be positive; -MaxFutureSkew, -MaxPastSkew and -StagingRetention must not be negative."),
                 "InvalidInterval", ErrorCategory.InvalidArgument, null));
         }
 
@@ -90,6 +94,7 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
         {
             Tenant = Tenant,
             MaxFutureSkew = MaxFutureSkew,
+            MaxPastSkew = MaxPastSkew,
             StagingRetention = StagingRetention,
             MaxConcurrency = MaxConcurrency,
         };
@@ -104,7 +109,7 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
             AuditIngestor ingestor = await AuditIngestor.OpenAsync(database, root, options, this, cancellationToken).ConfigureAwait(false);
             await ingestor.WatchAsync(poll, cancellationToken).ConfigureAwait(false);
         }
-        catch (DiskToolsException e) when (several && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId && !cancellationToken.IsCancellationRequested)
+        catch (DiskToolsException e) when (several && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId && !DatabaseErrors.IsDatabaseError(e) && !cancellationToken.IsCancellationRequested)
         {
             // Several filespaces: one that cannot be ingested does not stop the others.
             ((IOutputWriter)this).WriteError(e.ToError());

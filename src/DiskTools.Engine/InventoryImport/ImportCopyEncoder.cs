@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Text;
+
+namespace DiskTools.Engine.InventoryImport;
+
+/// <summary>
+/// Writes baseline rows as PostgreSQL's binary COPY stream for import_rows (row_number, file_path,
+/// file_size, mod_time, mtime_ns, accessed, path_digest). path_digest is disktools_path_digest(file_path),
+/// the SHA-256 of the path's UTF-8 bytes, taken here from the bytes just encoded so the server need not
+/// compute it to order and de-duplicate the rows by file_records' unique key.
+/// </summary>
+internal static class ImportCopyEncoder
+{
+    // "PGCOPY\n\xff\r\n\0", then flags and header-extension length (both 0).
+    private static ReadOnlySpan<byte> Header => [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+
+    /// <summary>PostgreSQL timestamps count microseconds from 2000-01-01 UTC.</summary>
+    private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+
+    public static void WriteHeader(IBufferWriter<byte> output) => output.Write(Header);
+
+    public static void WriteTrailer(IBufferWriter<byte> output)
+    {
+        BinaryPrimitives.WriteInt16BigEndian(output.GetSpan(2), -1);
+        output.Advance(2);
+    }
+
+    private const int DigestLength = 32;
+
+    public static void WriteRow(IBufferWriter<byte> output, in InventoryImportRow row)
+    {
+        int pathLength = Encoding.UTF8.GetByteCount(row.Path);
+        Span<byte> span = output.GetSpan(2 + 12 + 4 + pathLength + 12 + 12 + 12 + 12 + 4 + DigestLength);
+        int at = 0;
+        BinaryPrimitives.WriteInt16BigEndian(span, 7);
+        at += 2;
+        at += Int64(span[at..], row.RowNumber);
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], pathLength);
+        at += 4;
+        ReadOnlySpan<byte> path = span.Slice(at, Encoding.UTF8.GetBytes(row.Path, span[at..]));
+        at += path.Length;
+        at += Int64(span[at..], row.Size);
+        at += Int64(span[at..], PostgresMicros(row.ModifiedUtc));
+        at += Int64(span[at..], InventoryValueParser.ToUnixNanoseconds(row.ModifiedUtc));
+        if (row.AccessedUtc is DateTime accessed)
+        {
+            at += Int64(span[at..], PostgresMicros(accessed));
+        }
+        else
+        {
+            BinaryPrimitives.WriteInt32BigEndian(span[at..], -1);
+            at += 4;
+        }
+
+        BinaryPrimitives.WriteInt32BigEndian(span[at..], DigestLength);
+        at += 4;
+        at += System.Security.Cryptography.SHA256.HashData(path, span.Slice(at, DigestLength));
+        output.Advance(at);
+    }
+
+    private static long PostgresMicros(DateTime utc) => (utc.Ticks - PostgresEpochTicks) / 10;
+
+    private static int Int64(Span<byte> span, long value)
+    {
+        BinaryPrimitives.WriteInt32BigEndian(span, sizeof(long));
+        BinaryPrimitives.WriteInt64BigEndian(span[4..], value);
+        return 12;
+    }
+}

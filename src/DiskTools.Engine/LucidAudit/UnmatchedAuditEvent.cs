@@ -1,0 +1,84 @@
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Reconciliation;
+using DiskTools.Engine.Storage;
+using Npgsql;
+
+namespace DiskTools.Engine.LucidAudit;
+
+/// <summary>An audit event that named a path the inventory did not hold, as queued in lucid_audit_unmatched.</summary>
+public sealed record UnmatchedAuditEvent
+{
+    public string Tenant { get; init; } = string.Empty;
+
+    /// <summary>The filespace root.</summary>
+    public string Root { get; init; } = string.Empty;
+
+    public string NodeId { get; init; } = string.Empty;
+
+    /// <summary>The log that held the event, below the root.</summary>
+    public string AuditFile { get; init; } = string.Empty;
+
+    public long LineNumber { get; init; }
+
+    public DateTimeOffset EventTime { get; init; }
+
+    public string Action { get; init; } = string.Empty;
+
+    /// <summary>The path the event named, relative to the root.</summary>
+    public string EntryPath { get; init; } = string.Empty;
+
+    /// <summary>A move's destination, relative to the root.</summary>
+    public string? TargetPath { get; init; }
+
+    public string? UserName { get; init; }
+
+    public DateTimeOffset QueuedTime { get; init; }
+}
+
+/// <summary>Reads the unmatched-event queue (Get-UnmatchedAuditEvent).</summary>
+public static class UnmatchedAuditEvents
+{
+    /// <summary>The newest <paramref name="last"/> queued events of a root (or of each root, when null), newest first.</summary>
+    public static async Task<IReadOnlyList<UnmatchedAuditEvent>> ListAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
+    {
+        IReadOnlyList<InventoryRepository> repositories = root is null
+            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
+            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<UnmatchedAuditEvent>();
+        foreach (InventoryRepository repository in repositories.OrderBy(r => r.RootPath, StringComparer.Ordinal))
+        {
+            await using var command = new NpgsqlCommand("""
+                SELECT u.tenant_id, c.node_id, c.audit_file, u.line_number, u.event_utc, a.name, u.entry_path, u.target_path, u.user_name, u.queued_utc
+                FROM lucid_audit_unmatched u
+                JOIN lucid_audit_cursor c ON c.id = u.cursor_id
+                JOIN lucid_audit_actions a ON a.action = u.action
+                WHERE u.volume_id = $1
+                ORDER BY u.event_utc DESC, u.cursor_id DESC, u.line_number DESC
+                LIMIT $2
+                """, connection);
+            command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = last });
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                list.Add(new UnmatchedAuditEvent
+                {
+                    Tenant = reader.GetString(0),
+                    Root = repository.RootPath,
+                    NodeId = reader.GetString(1),
+                    AuditFile = reader.GetString(2),
+                    LineNumber = reader.GetInt64(3),
+                    EventTime = reader.GetFieldValue<DateTimeOffset>(4),
+                    Action = reader.GetString(5),
+                    EntryPath = reader.GetString(6),
+                    TargetPath = reader.IsDBNull(7) ? null : reader.GetString(7),
+                    UserName = reader.IsDBNull(8) ? null : reader.GetString(8),
+                    QueuedTime = reader.GetFieldValue<DateTimeOffset>(9),
+                });
+            }
+        }
+
+        return list;
+    }
+}
