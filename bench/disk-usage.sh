@@ -5,7 +5,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(dirname "$here")
-launcher="$repo/output/disktools/disktools"
+launcher="$repo/output/launcher/disktools"
 tree=${1:-${DISKTOOLS_BENCH_TREE:-/tmp/disktools-bench-tree}}
 runs=${RUNS:-5}
 files=${FILES:-1000000}
