@@ -36,6 +36,12 @@ public sealed class SyncRetentionTests(SyncEnvironment env)
             ProcessRunner.Run("mount", "--bind", cover, stuck);
             busy.Add(stuck);
 
+            // btrfs records creation times in whole seconds, and whatever shares a second with the session's
+            // first snapshot counts as created after it began (and is kept): let the clock leave that second.
+            long plantedTicks = DateTime.UtcNow.Ticks;
+            long nextSecond = plantedTicks - (plantedTicks % TimeSpan.TicksPerSecond) + TimeSpan.TicksPerSecond;
+            SyncEnvironment.WaitUntil(() => DateTime.UtcNow.Ticks >= nextSecond, TimeSpan.FromSeconds(5));
+
             string config = env.WriteConfig("sync_jobs: { dummy_success: true }\ndummy_success: { duration_seconds: 1 }");
             InvocationResult result = env.Run(config);
 
