@@ -11,7 +11,8 @@ namespace DiskTools.Engine.InventoryImport;
 /// <summary>
 /// Loads a baseline inventory (path, size, modified, accessed) into file_records with last_accessed_source
 /// initial_scan. Everything happens in ONE transaction: the valid rows stream into a temporary table by
-/// binary COPY and are upserted set-based at the end, so an interrupted or failed import leaves nothing
+/// binary COPY and are written set-based at the end (a root with no records yet gets them as its whole
+/// partition, see <see cref="RootPartition"/>; any other is upserted), so an interrupted or failed import leaves nothing
 /// behind and simply runs again. Bad rows are reported with their line/row number and skipped.
 /// Existing records keep what a scan measured (size, times, identity); the import only raises their
 /// last_accessed. New records get inode and device 0, so the next Invoke-Reconciliation re-examines them.
@@ -62,7 +63,8 @@ public static class InventoryImporter
             throw new DiskToolsException(SourceInvalidId, ErrorKind.ReadError, $"Cannot read '{sourceFile}': {e.Message}", sourceFile, e);
         }
 
-        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        // The root's partition of file_records is made here, in the import's transaction, when the root has none yet.
+        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, withRecordsPartition: false, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var create = new NpgsqlCommand("""
@@ -156,32 +158,14 @@ public static class InventoryImporter
             await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        // The rows reach the insert in the order of file_records' unique key (repository, path digest), one per
-        // key (the last row for a path wins): each insert then lands on the index page the previous one
-        // touched instead of a random one, which made a million-row import about a quarter faster.
-        await using (var upsert = new NpgsqlCommand("""
-            WITH src AS (
-                SELECT DISTINCT ON (path_digest) file_path, file_size, mod_time, mtime_ns, accessed
-                FROM import_rows ORDER BY path_digest, row_number DESC),
-            written AS (
-                INSERT INTO file_records AS r (repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev,
-                                               last_accessed, last_accessed_source, updated_utc)
-                SELECT $1, file_path, file_size, mod_time, mtime_ns, mtime_ns, 0, 0, accessed,
-                       CASE WHEN accessed IS NULL THEN NULL ELSE 'initial_scan'::file_access_source END, now()
-                FROM src
-                ON CONFLICT (repository_id, path_digest) DO UPDATE SET
-                    last_accessed = EXCLUDED.last_accessed, last_accessed_source = 'initial_scan', updated_utc = now()
-                WHERE EXCLUDED.last_accessed > r.last_accessed OR (r.last_accessed IS NULL AND EXCLUDED.last_accessed IS NOT NULL)
-                RETURNING (xmax = 0) AS inserted)
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
-            """, connection, transaction))
+        if (await RootPartition.TryLoadWholeAsync(connection, transaction, repository.Id, RecordColumns, NewRecordsSql, cancellationToken).ConfigureAwait(false) is { } loaded)
         {
-            upsert.CommandTimeout = 0;
-            upsert.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-            await using NpgsqlDataReader result = await upsert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await result.ReadAsync(cancellationToken).ConfigureAwait(false);
-            inserted = result.GetInt64(0);
-            updated = result.GetInt64(1);
+            inserted = loaded;
+            updated = 0;
+        }
+        else
+        {
+            (inserted, updated) = await MergeAsync(connection, transaction, repository.Id, cancellationToken).ConfigureAwait(false);
         }
 
         // The bad rows reported above are errors the caller may have made terminating (-ErrorAction Stop):
@@ -209,5 +193,43 @@ public static class InventoryImporter
             Skipped = skipped,
             Duration = clock.Elapsed,
         };
+    }
+
+    /// <summary>The columns of file_records an import fills (besides id and repository_id), in <see cref="NewRecordsSql"/>'s order.</summary>
+    private const string RecordColumns = "file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, last_accessed, last_accessed_source, updated_utc";
+
+    /// <summary>
+    /// The staged rows as new records, one per path (the last row for a path wins). A new record has inode and
+    /// device 0, so the next pass examines its file.
+    /// </summary>
+    private const string NewRecordsSql = """
+        SELECT DISTINCT ON (path_digest) file_path, file_size, mod_time, mtime_ns, mtime_ns, 0::bigint, 0::bigint, accessed,
+               CASE WHEN accessed IS NULL THEN NULL ELSE 'initial_scan'::file_access_source END, now()
+        FROM import_rows ORDER BY path_digest, row_number DESC
+        """;
+
+    /// <summary>Upserts the staged rows into a root that already has records (or may get them meanwhile).</summary>
+    private static async Task<(long Inserted, long Updated)> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid repositoryId, CancellationToken cancellationToken)
+    {
+        // The rows reach the insert in the order of file_records' unique key (repository, path digest), one per
+        // key (the last row for a path wins): each insert then lands on the index page the previous one
+        // touched instead of a random one, which made a million-row import about a quarter faster.
+        await using var upsert = new NpgsqlCommand($"""
+            WITH written AS (
+                INSERT INTO file_records AS r (repository_id, {RecordColumns})
+                SELECT $1, rows.* FROM ({NewRecordsSql}) AS rows
+                ON CONFLICT (repository_id, path_digest) DO UPDATE SET
+                    last_accessed = EXCLUDED.last_accessed, last_accessed_source = 'initial_scan', updated_utc = now()
+                WHERE EXCLUDED.last_accessed > r.last_accessed OR (r.last_accessed IS NULL AND EXCLUDED.last_accessed IS NOT NULL)
+                -- A partitioned table returns no system columns (xmax): a record this transaction created carries its
+                -- start time, which no record written before it can.
+                RETURNING (r.created_at = now()) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
+            """, connection, transaction);
+        upsert.CommandTimeout = 0;
+        upsert.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        await using NpgsqlDataReader result = await upsert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await result.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (result.GetInt64(0), result.GetInt64(1));
     }
 }

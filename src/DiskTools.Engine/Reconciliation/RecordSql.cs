@@ -31,7 +31,9 @@ internal static class RecordSql
         WHERE (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) IS DISTINCT FROM (EXCLUDED.file_size, EXCLUDED.mtime_ns, EXCLUDED.ctime_ns, EXCLUDED.inode)
            OR (EXCLUDED.content_hash IS NOT NULL AND r.content_hash IS DISTINCT FROM EXCLUDED.content_hash)
            OR r.absent_since IS NOT NULL
-        RETURNING (xmax = 0) AS inserted)
+        -- A partitioned table returns no system columns (xmax): a record this transaction created carries its
+        -- start time, which no record written before it can.
+        RETURNING (r.created_at = now()) AS inserted)
         SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
         """;
 

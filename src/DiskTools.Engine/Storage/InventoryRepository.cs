@@ -11,8 +11,15 @@ public static class RepositoryStore
 {
     public const string NotRegisteredId = "InventoryRepositoryNotFound";
 
-    /// <summary>Returns the repository for <paramref name="rootPath"/>, registering it on first use.</summary>
-    public static async Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+    /// <summary>Returns the repository for <paramref name="rootPath"/>, registering it (and its partition of file_records) on first use.</summary>
+    public static Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+        => RegisterAsync(database, rootPath, withRecordsPartition: true, cancellationToken);
+
+    /// <param name="withRecordsPartition">
+    /// False only for a caller that gives the root its partition itself, in its own transaction (a baseline
+    /// import builds it whole); every other writer needs the partition before its first record.
+    /// </param>
+    public static async Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, bool withRecordsPartition, CancellationToken cancellationToken)
     {
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -27,9 +34,22 @@ public static class RepositoryStore
             LIMIT 1
             """, connection);
         command.Parameters.Add(new NpgsqlParameter { Value = rootPath });
-        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-        return Read(reader);
+        InventoryRepository repository;
+        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        {
+            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+            repository = Read(reader);
+        }
+
+        if (withRecordsPartition)
+        {
+            // Waits while a baseline import builds this root's partition, however long that takes.
+            await using var partition = new NpgsqlCommand("SELECT disktools_ensure_records_partition($1)", connection) { CommandTimeout = 0 };
+            partition.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+            await partition.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        return repository;
     }
 
     /// <summary>The repository registered for exactly <paramref name="rootPath"/>, or null.</summary>

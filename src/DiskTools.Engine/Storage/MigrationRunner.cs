@@ -115,7 +115,8 @@ public static class MigrationRunner
 
     private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        // A migration that rewrites a table takes as long as the inventory is large: no timeout.
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         foreach (object parameter in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = parameter });
