@@ -224,6 +224,14 @@ Describe 'Get-FileRecord' {
         { Get-FileRecord -Path $unknown -ErrorAction Stop } | Should -Throw -ErrorId 'InventoryRepositoryNotFound,*'
     }
 
+    It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
+        $records = @(Get-FileRecord -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $records.Count | Should -Be 4
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
+        { Get-FileRecord -Path Env:/HOME -ErrorAction Stop } | Should -Throw -ErrorId 'NotFileSystemPath,*'
+    }
+
     It 'completes its parameter names' {
         Get-CompletionText 'Get-FileRecord -Ha' | Should -Be '-Hash'
         Get-CompletionText 'Get-FileRecord -Fi' | Should -Be '-Filter'
@@ -242,6 +250,13 @@ Describe 'Get-SyncOperation' {
 
     It 'works with the object cmdlets, views and CliXml' {
         Assert-PipelineFriendly -Objects @(Get-SyncOperation -Path $script:Photos) -TypeName 'DiskTools.Engine.Reconciliation.SyncOperation' -KeyProperty Id -NumericProperty FilesAdded
+    }
+
+    It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
+        $operations = @(Get-SyncOperation -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $operations.RootPath | Select-Object -Unique | Should -Be $script:Photos
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
     }
 
     It 'refuses -Last 0 at binding' {
@@ -266,6 +281,13 @@ Describe 'Get-ReconciliationStatus' {
 
     It 'works with the object cmdlets, views and CliXml' {
         Assert-PipelineFriendly -Objects @(Get-ReconciliationStatus) -TypeName 'DiskTools.Engine.Reconciliation.ReconciliationStatus' -KeyProperty RootPath -NumericProperty TotalFiles
+    }
+
+    It 'refuses a path of another provider as NotFileSystemPath and still shows the other roots' {
+        $status = @(Get-ReconciliationStatus -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $status.RootPath | Should -Be $script:Photos
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
     }
 
     It 'renders its whole text in a table of 120 columns' {
