@@ -263,6 +263,18 @@ Describe 'Get-SyncOperation' {
         { Get-SyncOperation -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
     }
 
+    It 'completes its parameter names and root paths' {
+        Get-CompletionText 'Get-SyncOperation -La' | Should -Be '-Last'
+        Get-CompletionText 'Get-SyncOperation -Co' | Should -Be '-ConnectionString'
+        Get-CompletionText 'Get-SyncOperation -Cr' | Should -Be '-Credential'
+        $names = Get-CompletionText 'Get-SyncOperation -'
+        foreach ($name in '-Path', '-Last', '-ConnectionString', '-Credential') { $names | Should -Contain $name }
+        $names | Should -Not -Contain '-Filter'
+        $prefix = $script:Photos.Substring(0, $script:Photos.Length - 2)
+        Get-CompletionText "Get-SyncOperation $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-SyncOperation -Last 5 -Path $prefix" | Should -Contain $script:Photos
+    }
+
     It 'names an unknown root as InventoryRepositoryNotFound' {
         $unknown = '/no/such/root'
         Get-SyncOperation -Path $unknown -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
@@ -288,6 +300,17 @@ Describe 'Get-ReconciliationStatus' {
         $status.RootPath | Should -Be $script:Photos
         $problems.Count | Should -Be 1
         Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
+    }
+
+    It 'completes its parameter names and root paths' {
+        Get-CompletionText 'Get-ReconciliationStatus -Pa' | Should -Be '-Path'
+        Get-CompletionText 'Get-ReconciliationStatus -Co' | Should -Be '-ConnectionString'
+        $names = Get-CompletionText 'Get-ReconciliationStatus -'
+        foreach ($name in '-Path', '-ConnectionString', '-Credential') { $names | Should -Contain $name }
+        $names | Should -Not -Contain '-Last'
+        $prefix = $script:Photos.Substring(0, $script:Photos.Length - 2)
+        Get-CompletionText "Get-ReconciliationStatus $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-ReconciliationStatus -Path $prefix" | Should -Contain $script:Photos
     }
 
     It 'renders its whole text in a table of 120 columns' {
