@@ -224,6 +224,14 @@ Describe 'Get-FileRecord' {
         { Get-FileRecord -Path $unknown -ErrorAction Stop } | Should -Throw -ErrorId 'InventoryRepositoryNotFound,*'
     }
 
+    It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
+        $records = @(Get-FileRecord -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $records.Count | Should -Be 4
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
+        { Get-FileRecord -Path Env:/HOME -ErrorAction Stop } | Should -Throw -ErrorId 'NotFileSystemPath,*'
+    }
+
     It 'completes its parameter names' {
         Get-CompletionText 'Get-FileRecord -Ha' | Should -Be '-Hash'
         Get-CompletionText 'Get-FileRecord -Fi' | Should -Be '-Filter'
@@ -244,8 +252,27 @@ Describe 'Get-SyncOperation' {
         Assert-PipelineFriendly -Objects @(Get-SyncOperation -Path $script:Photos) -TypeName 'DiskTools.Engine.Reconciliation.SyncOperation' -KeyProperty Id -NumericProperty FilesAdded
     }
 
+    It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
+        $operations = @(Get-SyncOperation -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $operations.RootPath | Select-Object -Unique | Should -Be $script:Photos
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
+    }
+
     It 'refuses -Last 0 at binding' {
         { Get-SyncOperation -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+    }
+
+    It 'completes its parameter names and root paths' {
+        Get-CompletionText 'Get-SyncOperation -La' | Should -Be '-Last'
+        Get-CompletionText 'Get-SyncOperation -Co' | Should -Be '-ConnectionString'
+        Get-CompletionText 'Get-SyncOperation -Cr' | Should -Be '-Credential'
+        $names = Get-CompletionText 'Get-SyncOperation -'
+        foreach ($name in '-Path', '-Last', '-ConnectionString', '-Credential') { $names | Should -Contain $name }
+        $names | Should -Not -Contain '-Filter'
+        $prefix = $script:Photos.Substring(0, $script:Photos.Length - 2)
+        Get-CompletionText "Get-SyncOperation $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-SyncOperation -Last 5 -Path $prefix" | Should -Contain $script:Photos
     }
 
     It 'names an unknown root as InventoryRepositoryNotFound' {
@@ -266,6 +293,24 @@ Describe 'Get-ReconciliationStatus' {
 
     It 'works with the object cmdlets, views and CliXml' {
         Assert-PipelineFriendly -Objects @(Get-ReconciliationStatus) -TypeName 'DiskTools.Engine.Reconciliation.ReconciliationStatus' -KeyProperty RootPath -NumericProperty TotalFiles
+    }
+
+    It 'refuses a path of another provider as NotFileSystemPath and still shows the other roots' {
+        $status = @(Get-ReconciliationStatus -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $status.RootPath | Should -Be $script:Photos
+        $problems.Count | Should -Be 1
+        Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
+    }
+
+    It 'completes its parameter names and root paths' {
+        Get-CompletionText 'Get-ReconciliationStatus -Pa' | Should -Be '-Path'
+        Get-CompletionText 'Get-ReconciliationStatus -Co' | Should -Be '-ConnectionString'
+        $names = Get-CompletionText 'Get-ReconciliationStatus -'
+        foreach ($name in '-Path', '-ConnectionString', '-Credential') { $names | Should -Contain $name }
+        $names | Should -Not -Contain '-Last'
+        $prefix = $script:Photos.Substring(0, $script:Photos.Length - 2)
+        Get-CompletionText "Get-ReconciliationStatus $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-ReconciliationStatus -Path $prefix" | Should -Contain $script:Photos
     }
 
     It 'renders its whole text in a table of 120 columns' {

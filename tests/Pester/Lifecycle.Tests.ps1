@@ -81,6 +81,32 @@ Describe 'Views render live and deserialized objects alike' {
         $view.Live | Should -Match '\d+(\.\d)? [KMG]iB .*█+ +\d+%\s+[\d,]+\s+[\d,]+ /etc'
     }
 
+    It 'DiskUsageEntry from Start-Job (Receive-Job) renders the Format-Table text of the live one, Size and Share included' {
+        # Directories of different sizes, so every row has its own size and share bar.
+        $root = Join-Path $TestDrive 'job-tree'
+        foreach ($dir in @{ small = 1; medium = 8; large = 64 }.GetEnumerator()) {
+            $null = New-Item -ItemType Directory -Force -Path (Join-Path $root $dir.Key)
+            [System.IO.File]::WriteAllBytes((Join-Path $root "$($dir.Key)/data.bin"), [byte[]]::new($dir.Value * 4096))
+        }
+        $live = @(Get-DiskUsage -LiteralPath $root)
+        $job = Start-Job -ScriptBlock { param($manifest, $path) Import-Module $manifest; Get-DiskUsage -LiteralPath $path } -ArgumentList (Get-TestModuleManifest), $root
+        try {
+            $null = Wait-Job $job -Timeout 120
+            $job.State | Should -Be 'Completed' -Because "$($job.ChildJobs[0].JobStateInfo.Reason)"
+            $received = @(Receive-Job $job)
+        } finally {
+            Remove-Job $job -Force
+        }
+        $received.Count | Should -Be $live.Count
+        $received | ForEach-Object { $_.pstypenames[0] | Should -Be 'Deserialized.DiskTools.Engine.DiskUsage.DiskUsageEntry' }
+        $liveText = ($live | Format-Table | Out-String -Width 200).Trim()
+        ($received | Format-Table | Out-String -Width 200).Trim() | Should -Be $liveText
+        $liveText | Should -Match 'Size Share'
+        foreach ($name in 'small', 'medium', 'large') {
+            $liveText | Should -Match ('\d+(\.\d)? [KMG]iB \S{12} +\d+%\s+[\d,]+\s+[\d,]+ ' + [regex]::Escape((Join-Path $root $name)))
+        }
+    }
+
     It 'ScanSession keeps its sizes' {
         $view = Format-Both (Get-DiskUsage /etc -Depth 0 -AsSession)
         $view.Deserialized | Should -Be $view.Live

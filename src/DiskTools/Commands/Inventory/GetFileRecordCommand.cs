@@ -30,13 +30,14 @@ public sealed class GetFileRecordCommand : InventoryCommandBase
     {
         IOutputWriter output = this;
         var database = OpenDatabase();
-        foreach (string? root in Path?.Select(p => (string?)ResolveRoot(p)).ToArray() ?? [null])
+        foreach (string? given in (string?[]?)Path ?? [null])
         {
             try
             {
+                string? root = given is null ? null : ResolveRoot(given);
                 await InventoryQueries.GetFileRecordsAsync(database, root, Filter, Hash, output.WriteObject, cancellationToken).ConfigureAwait(false);
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
+            catch (DiskToolsException e) when (IsRootError(e))
             {
                 output.WriteError(e.ToError());
             }

@@ -19,16 +19,17 @@ public sealed class GetReconciliationStatusCommand : InventoryCommandBase
     {
         IOutputWriter output = this;
         var database = OpenDatabase();
-        foreach (string? root in Path?.Select(p => (string?)ResolveRoot(p)).ToArray() ?? [null])
+        foreach (string? given in (string?[]?)Path ?? [null])
         {
             try
             {
+                string? root = given is null ? null : ResolveRoot(given);
                 foreach (ReconciliationStatus status in await InventoryQueries.GetStatusAsync(database, root, cancellationToken).ConfigureAwait(false))
                 {
                     output.WriteObject(status);
                 }
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
+            catch (DiskToolsException e) when (IsRootError(e))
             {
                 output.WriteError(e.ToError());
             }

@@ -23,16 +23,17 @@ public sealed class GetSyncOperationCommand : InventoryCommandBase
     {
         IOutputWriter output = this;
         var database = OpenDatabase();
-        foreach (string? root in Path?.Select(p => (string?)ResolveRoot(p)).ToArray() ?? [null])
+        foreach (string? given in (string?[]?)Path ?? [null])
         {
             try
             {
+                string? root = given is null ? null : ResolveRoot(given);
                 foreach (SyncOperation operation in await InventoryQueries.GetSyncOperationsAsync(database, root, Last, cancellationToken).ConfigureAwait(false))
                 {
                     output.WriteObject(operation);
                 }
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
+            catch (DiskToolsException e) when (IsRootError(e))
             {
                 output.WriteError(e.ToError());
             }

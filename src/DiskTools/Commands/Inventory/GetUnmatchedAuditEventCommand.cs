@@ -25,16 +25,17 @@ public sealed class GetUnmatchedAuditEventCommand : InventoryCommandBase
     {
         IOutputWriter output = this;
         InventoryDatabase database = OpenDatabase();
-        foreach (string? root in Path?.Select(p => (string?)ResolveRoot(p)).ToArray() ?? [null])
+        foreach (string? given in (string?[]?)Path ?? [null])
         {
             try
             {
+                string? root = given is null ? null : ResolveRoot(given);
                 foreach (UnmatchedAuditEvent e in await UnmatchedAuditEvents.ListAsync(database, root, Last, cancellationToken).ConfigureAwait(false))
                 {
                     output.WriteObject(e);
                 }
             }
-            catch (DiskToolsException e) when (e.Kind == ErrorKind.ObjectNotFound && !DatabaseErrors.IsDatabaseError(e))
+            catch (DiskToolsException e) when (IsRootError(e))
             {
                 output.WriteError(e.ToError());
             }

@@ -51,7 +51,31 @@ public abstract class InventoryCommandBase : AsyncPSCmdlet
             new DiskToolsException(known.ErrorId, known.Kind, $"{error.Exception.Message} ({known.Message})", known.Target, error.Exception));
     }
 
-    /// <summary>A root as given (it may no longer exist on disk), made absolute against the current location.</summary>
+    /// <summary>
+    /// A root as given (it may no longer exist on disk), made absolute against the current location. A path of
+    /// another provider (Env:/HOME) is refused as NotFileSystemPath rather than taken as a relative file name,
+    /// and a drive that does not exist is PathNotFound, both with the path as typed as the target.
+    /// </summary>
     protected string ResolveRoot(string path)
-        => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+    {
+        try
+        {
+            return PathResolver.ResolveLocalFile(this, path);
+        }
+        catch (ProviderNotFoundException e)
+        {
+            throw new DiskToolsException(PathResolver.NotFileSystemPathId, ErrorKind.InvalidArgument, e.Message, path, e);
+        }
+        catch (System.Management.Automation.DriveNotFoundException e)
+        {
+            throw new DiskToolsException(PathResolver.PathNotFoundId, ErrorKind.ObjectNotFound, e.Message, path, e);
+        }
+    }
+
+    /// <summary>
+    /// An error about one root of a query (not a registered repository, not a file-system path): reported on
+    /// its own, and the other roots are still queried. Database trouble is not one: it ends the command.
+    /// </summary>
+    protected static bool IsRootError(DiskToolsException e)
+        => (e.Kind == ErrorKind.ObjectNotFound || e.ErrorId == PathResolver.NotFileSystemPathId) && !DatabaseErrors.IsDatabaseError(e);
 }
