@@ -192,12 +192,12 @@ internal sealed class TreeSync
         {
             case HashOutcome.Hashed:
                 FileIdentity id = result.Identity;
-                return new RecordedFile(file.Path, id.Size, id.ModifiedNs, id.ChangedNs, id.Inode, file.Device, result.Hash);
+                return new RecordedFile(file.Path, id.Size, id.ModifiedNs, id.ModTimeMicros, id.ChangedNs, id.Inode, file.Device, result.Hash);
             case HashOutcome.Unreadable:
                 writer.WriteError(new OperationError(HashReadErrorId,
                     result.Error is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ReadError, fullPath,
                     $"Cannot read '{fullPath}' to hash it: {result.Error?.Message} It is recorded without a hash and retried next pass."));
-                return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ChangedNs, file.Inode, file.Device, null);
+                return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ModTimeMicros, file.ChangedNs, file.Inode, file.Device, null);
             default:
                 // Changed while being read, too recently modified to trust, or gone: recording it now could pair
                 // metadata with the wrong content.
