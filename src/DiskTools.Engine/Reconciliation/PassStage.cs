@@ -17,9 +17,10 @@ internal sealed class PassStage
     /// how fresh file_records' statistics are: after a large first pass, or a crash, before autovacuum has run,
     /// the planner believes a repository holds a handful of records and picks a nested loop that compares every
     /// record with every staged file. These statements compare whole sets, for which a hash or merge join is
-    /// always right, so nested loops are off for them; and no statement timeout of the server's applies.
+    /// always right, so nested loops are off for them. (No statement timeout applies to them, nor to any other
+    /// statement of the pass: its connection comes from InventoryDatabase.ConnectForPassAsync.)
     /// </summary>
-    private const string PlanSettings = "SELECT set_config('enable_nestloop', 'off', true), set_config('statement_timeout', '0', true)";
+    private const string PlanSettings = "SELECT set_config('enable_nestloop', 'off', true)";
 
     /// <summary>
     /// A baseline's mtime (r) is the file's (s) as far as the baseline can tell: equal, or the file's truncated to

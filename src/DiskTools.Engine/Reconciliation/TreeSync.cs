@@ -12,7 +12,8 @@ namespace DiskTools.Engine.Reconciliation;
 /// → check what would be removed → carry moved records to their new paths → hash only new/changed files →
 /// upsert in short batches → remove orphans only beneath completely walked directories (keeping, marked absent,
 /// those that hold tiering or access history). Runs on one
-/// connection that owns the temporary tables; no transaction stays open while files are being hashed.
+/// connection that owns the temporary tables, opened with InventoryDatabase.ConnectForPassAsync (no statement
+/// timeout); no transaction stays open while files are being hashed.
 /// </summary>
 internal sealed class TreeSync
 {

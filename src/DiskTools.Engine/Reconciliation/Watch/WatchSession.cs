@@ -176,7 +176,7 @@ public sealed class WatchSession
             return;
         }
 
-        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectForPassAsync(cancellationToken).ConfigureAwait(false);
         SyncOperation operation = await EnsureRealtimeOperationAsync(connection, cancellationToken).ConfigureAwait(false);
         var sync = new TreeSync(connection, repository, options, rules, writer);
         if (rootRescan)
