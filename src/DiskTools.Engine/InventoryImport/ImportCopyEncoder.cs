@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.InventoryImport;
 
@@ -14,9 +15,6 @@ internal static class ImportCopyEncoder
 {
     // "PGCOPY\n\xff\r\n\0", then flags and header-extension length (both 0).
     private static ReadOnlySpan<byte> Header => [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
-
-    /// <summary>PostgreSQL timestamps count microseconds from 2000-01-01 UTC.</summary>
-    private static readonly long PostgresEpochTicks = new DateTime(2000, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
 
     public static void WriteHeader(IBufferWriter<byte> output) => output.Write(Header);
 
@@ -41,11 +39,13 @@ internal static class ImportCopyEncoder
         ReadOnlySpan<byte> path = span.Slice(at, Encoding.UTF8.GetBytes(row.Path, span[at..]));
         at += path.Length;
         at += Int64(span[at..], row.Size);
-        at += Int64(span[at..], PostgresMicros(row.ModifiedUtc));
-        at += Int64(span[at..], InventoryValueParser.ToUnixNanoseconds(row.ModifiedUtc));
+        // The same two stored forms of the modification time a pass writes (mod_time, then mtime_ns).
+        FileTimestamp modified = FileTimestamp.FromDateTime(row.ModifiedUtc);
+        at += Int64(span[at..], modified.PostgresMicroseconds);
+        at += Int64(span[at..], modified.UnixNanoseconds);
         if (row.AccessedUtc is DateTime accessed)
         {
-            at += Int64(span[at..], PostgresMicros(accessed));
+            at += Int64(span[at..], FileTimestamp.FromDateTime(accessed).PostgresMicroseconds);
         }
         else
         {
@@ -58,8 +58,6 @@ internal static class ImportCopyEncoder
         at += System.Security.Cryptography.SHA256.HashData(path, span.Slice(at, DigestLength));
         output.Advance(at);
     }
-
-    private static long PostgresMicros(DateTime utc) => (utc.Ticks - PostgresEpochTicks) / 10;
 
     private static int Int64(Span<byte> span, long value)
     {

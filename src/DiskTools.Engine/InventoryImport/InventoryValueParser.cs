@@ -98,13 +98,6 @@ public static class InventoryValueParser
         return error is null;
     }
 
-    /// <summary>Nanoseconds since 1970 for change detection; times past 2262 (beyond 64-bit nanoseconds) saturate.</summary>
-    public static long ToUnixNanoseconds(DateTime utc)
-    {
-        long ticks = utc.Ticks - DateTime.UnixEpoch.Ticks;
-        return ticks > long.MaxValue / 100 ? long.MaxValue : ticks < long.MinValue / 100 ? long.MinValue : ticks * 100;
-    }
-
     private static string Show(DateTime utc) => utc.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static bool TryParseIso(ReadOnlySpan<byte> s, out DateTime utc)

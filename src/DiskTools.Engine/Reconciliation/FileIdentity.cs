@@ -1,10 +1,16 @@
 using System.Runtime.InteropServices;
+using DiskTools.Engine.Traversal;
 using Microsoft.Win32.SafeHandles;
 
 namespace DiskTools.Engine.Reconciliation;
 
-/// <summary>The fields change detection compares, read with statx (one layout on every architecture).</summary>
-internal readonly record struct FileIdentity(bool IsRegular, long Size, long ModifiedNs, long ChangedNs, ulong Inode)
+/// <summary>
+/// The fields change detection compares, read with statx (one layout on every architecture), and the modification
+/// time as mod_time stores it (<paramref name="ModTimeMicros"/>, PostgreSQL's binary timestamptz). The times are
+/// the stored forms of <see cref="FileTimestamp"/>: nanoseconds saturate outside 1677–2262, where a change still
+/// shows in the change time.
+/// </summary>
+internal readonly record struct FileIdentity(bool IsRegular, long Size, long ModifiedNs, long ModTimeMicros, long ChangedNs, ulong Inode)
 {
     /// <summary>Same size, mtime, ctime and inode: inequality of any one means the file changed.</summary>
     public bool SameAs(FileIdentity other)
@@ -120,12 +126,16 @@ internal static unsafe partial class NativeStat
     }
 
     private static FileIdentity From(in StatxBuffer b)
-        => new(
+    {
+        var modified = new FileTimestamp(b.MtimeSec, b.MtimeNsec);
+        return new(
             (b.Mode & 0xF000) == 0x8000,
             (long)b.Size,
-            b.MtimeSec * 1_000_000_000L + b.MtimeNsec,
-            b.CtimeSec * 1_000_000_000L + b.CtimeNsec,
+            modified.UnixNanoseconds,
+            modified.PostgresMicroseconds,
+            new FileTimestamp(b.CtimeSec, b.CtimeNsec).UnixNanoseconds,
             b.Inode);
+    }
 
     [LibraryImport("libc", EntryPoint = "statfs", SetLastError = true)]
     private static partial int StatFs(byte* path, byte* buffer);

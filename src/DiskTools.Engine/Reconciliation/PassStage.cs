@@ -17,19 +17,24 @@ internal sealed class PassStage
     /// how fresh file_records' statistics are: after a large first pass, or a crash, before autovacuum has run,
     /// the planner believes a repository holds a handful of records and picks a nested loop that compares every
     /// record with every staged file. These statements compare whole sets, for which a hash or merge join is
-    /// always right, so nested loops are off for them; and no statement timeout of the server's applies.
+    /// always right, so nested loops are off for them. (No statement timeout applies to them, nor to any other
+    /// statement of the pass: its connection comes from InventoryDatabase.ConnectForPassAsync.)
     /// </summary>
-    private const string PlanSettings = "SELECT set_config('enable_nestloop', 'off', true), set_config('statement_timeout', '0', true)";
+    private const string PlanSettings = "SELECT set_config('enable_nestloop', 'off', true)";
 
     /// <summary>
     /// A baseline's mtime (r) is the file's (s) as far as the baseline can tell: equal, or the file's truncated to
-    /// the baseline's precision (whole seconds, microseconds or the 100 ns of .NET times).
+    /// the baseline's precision (whole seconds, microseconds or the 100 ns of .NET times). Outside 1677–2262, where
+    /// mtime_ns saturates and so cannot tell two times apart, mod_time is compared instead (to the microsecond, or
+    /// to the second for a baseline in whole seconds).
     /// </summary>
     private const string BaselineMtimeMatches = """
-        (r.mtime_ns = s.mtime_ns
-         OR (r.mtime_ns % 1000000000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000000000)
-         OR (r.mtime_ns % 1000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000)
-         OR (r.mtime_ns % 100 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 100))
+        (CASE WHEN s.mtime_ns NOT BETWEEN -9223372036854775807 AND 9223372036854775806
+              THEN r.mtime_ns = s.mtime_ns AND (r.mod_time = s.mod_time OR r.mod_time = date_trunc('second', s.mod_time))
+              ELSE r.mtime_ns = s.mtime_ns
+                OR (r.mtime_ns % 1000000000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000000000)
+                OR (r.mtime_ns % 1000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000)
+                OR (r.mtime_ns % 100 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 100) END)
         """;
 
     private readonly NpgsqlConnection connection;
@@ -41,7 +46,7 @@ internal sealed class PassStage
             DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_blocked, pg_temp.stage_work, pg_temp.stage_orphans, pg_temp.stage_moves;
             CREATE TEMP TABLE stage_files (
                 file_path text COLLATE "C" NOT NULL, file_size bigint NOT NULL, mtime_ns bigint NOT NULL,
-                ctime_ns bigint NOT NULL, inode bigint NOT NULL, dev bigint NOT NULL);
+                mod_time timestamptz NOT NULL, ctime_ns bigint NOT NULL, inode bigint NOT NULL, dev bigint NOT NULL);
             CREATE TEMP TABLE stage_blocked (prefix text COLLATE "C" NOT NULL);
             """, cancellationToken).ConfigureAwait(false);
 
@@ -50,7 +55,7 @@ internal sealed class PassStage
     {
         long count = 0;
         await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
-            "COPY stage_files (file_path, file_size, mtime_ns, ctime_ns, inode, dev) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+            "COPY stage_files (file_path, file_size, mtime_ns, mod_time, ctime_ns, inode, dev) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
         await foreach (StagedFile[] batch in rows.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (StagedFile file in batch)
@@ -59,6 +64,7 @@ internal sealed class PassStage
                 await importer.WriteAsync(file.Path, NpgsqlDbType.Text, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(file.Size, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(file.ModifiedNs, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
+                await importer.WriteAsync(file.ModTimeMicros, NpgsqlDbType.TimestampTz, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(file.ChangedNs, NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(unchecked((long)file.Inode), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
                 await importer.WriteAsync(unchecked((long)file.Device), NpgsqlDbType.Bigint, cancellationToken).ConfigureAwait(false);
@@ -97,7 +103,7 @@ internal sealed class PassStage
         await ExecuteAsync("ANALYZE pg_temp.stage_files", cancellationToken).ConfigureAwait(false);
         await RunWholeSetAsync(cancellationToken, $"""
             CREATE TEMP TABLE stage_work AS
-            SELECT row_number() OVER () AS seq, s.file_path, s.file_size, s.mtime_ns, s.ctime_ns, s.inode, s.dev, r.id AS record_id,
+            SELECT row_number() OVER () AS seq, s.file_path, s.file_size, s.mtime_ns, s.mod_time, s.ctime_ns, s.inode, s.dev, r.id AS record_id,
                    coalesce(r.inode = 0 AND r.absent_since IS NULL AND r.file_size = s.file_size AND {BaselineMtimeMatches}, false) AS adopt
             FROM stage_files s
             LEFT JOIN file_records r ON r.repository_id = $1 AND r.file_path = s.file_path
@@ -118,7 +124,7 @@ internal sealed class PassStage
         await using var command = new NpgsqlCommand("""
             WITH adopted AS (
                 UPDATE file_records r SET inode = w.inode, ctime_ns = w.ctime_ns, dev = w.dev, baseline_adopted_at = now(),
-                       mtime_ns = w.mtime_ns, mod_time = timestamptz 'epoch' + (w.mtime_ns / 1000) * interval '1 microsecond',
+                       mtime_ns = w.mtime_ns, mod_time = w.mod_time,
                        last_scanned = now(), scan_generation = $1, updated_at = now()
                 FROM stage_work w WHERE w.adopt AND r.id = w.record_id AND r.inode = 0
                 RETURNING 1),
@@ -133,15 +139,15 @@ internal sealed class PassStage
     public async Task<List<StagedFile>> ReadWorkAsync(long after, int count, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "SELECT file_path, file_size, mtime_ns, ctime_ns, inode, dev FROM stage_work WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
+            "SELECT file_path, file_size, mtime_ns, mod_time, ctime_ns, inode, dev FROM stage_work WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = after });
         command.Parameters.Add(new NpgsqlParameter { Value = after + count });
         var page = new List<StagedFile>(count);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            page.Add(new StagedFile(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3),
-                unchecked((ulong)reader.GetInt64(4)), unchecked((ulong)reader.GetInt64(5))));
+            page.Add(new StagedFile(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetFieldValue<long>(3), reader.GetInt64(4),
+                unchecked((ulong)reader.GetInt64(5)), unchecked((ulong)reader.GetInt64(6))));
         }
 
         return page;

@@ -25,7 +25,7 @@ public static class Reconciler
 
     internal static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, InventoryRepository repository, IgnoreRules rules, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        NpgsqlConnection connection = await database.ConnectForPassAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await PassLock.AcquireAsync(connection, repository.Id, repository.RootPath, options.Wait, cancellationToken).ConfigureAwait(false);

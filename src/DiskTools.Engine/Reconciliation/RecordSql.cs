@@ -39,16 +39,17 @@ internal static class RecordSql
 
     private const string Columns = "(repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, content_hash, last_scanned, scan_generation)";
 
-    /// <summary>Nanoseconds since the epoch to timestamptz, exactly to the microsecond.</summary>
-    private const string ModTime = "timestamptz 'epoch' + (mtime_ns / 1000) * interval '1 microsecond'";
-
-    /// <summary>Upsert from client arrays: $1 repository, $2 generation, $3.. path, size, mtime, ctime, inode, dev, hash arrays.</summary>
+    /// <summary>
+    /// Upsert from client arrays: $1 repository, $2 generation, $3.. path, size, mod_time, mtime, ctime, inode, dev,
+    /// hash arrays. mod_time comes as the client computed it (Traversal.FileTimestamp), never derived from mtime_ns,
+    /// which cannot hold times past 2262.
+    /// </summary>
     public const string UpsertArrays = $"""
         WITH written AS (
         INSERT INTO file_records AS r {Columns}
-        SELECT $1, file_path, file_size, {ModTime}, mtime_ns, ctime_ns, inode, dev, content_hash, now(), $2
-        FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[], $9::text[])
-             AS u (file_path, file_size, mtime_ns, ctime_ns, inode, dev, content_hash)
+        SELECT $1, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, content_hash, now(), $2
+        FROM unnest($3::text[], $4::bigint[], $5::timestamptz[], $6::bigint[], $7::bigint[], $8::bigint[], $9::bigint[], $10::text[])
+             AS u (file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, content_hash)
         {UpsertTail}
         """;
 
@@ -56,7 +57,7 @@ internal static class RecordSql
     public const string UpsertFromWork = $"""
         WITH written AS (
         INSERT INTO file_records AS r {Columns}
-        SELECT $1, file_path, file_size, {ModTime}, mtime_ns, ctime_ns, inode, dev, NULL, now(), $2
+        SELECT $1, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, NULL, now(), $2
         FROM pg_temp.stage_work WHERE seq > $3 AND seq <= $4
         {UpsertTail}
         """;

@@ -18,6 +18,7 @@ internal static class RecordWriter
         command.Parameters.Add(new NpgsqlParameter { Value = generation });
         command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Path).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Size).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ModTimeMicros).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz });
         command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ModifiedNs).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ChangedNs).ToArray() });
         command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => unchecked((long)f.Inode)).ToArray() });

@@ -12,7 +12,8 @@ namespace DiskTools.Engine.Reconciliation;
 /// → check what would be removed → carry moved records to their new paths → hash only new/changed files →
 /// upsert in short batches → remove orphans only beneath completely walked directories (keeping, marked absent,
 /// those that hold tiering or access history). Runs on one
-/// connection that owns the temporary tables; no transaction stays open while files are being hashed.
+/// connection that owns the temporary tables, opened with InventoryDatabase.ConnectForPassAsync (no statement
+/// timeout); no transaction stays open while files are being hashed.
 /// </summary>
 internal sealed class TreeSync
 {
@@ -192,12 +193,12 @@ internal sealed class TreeSync
         {
             case HashOutcome.Hashed:
                 FileIdentity id = result.Identity;
-                return new RecordedFile(file.Path, id.Size, id.ModifiedNs, id.ChangedNs, id.Inode, file.Device, result.Hash);
+                return new RecordedFile(file.Path, id.Size, id.ModifiedNs, id.ModTimeMicros, id.ChangedNs, id.Inode, file.Device, result.Hash);
             case HashOutcome.Unreadable:
                 writer.WriteError(new OperationError(HashReadErrorId,
                     result.Error is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ReadError, fullPath,
                     $"Cannot read '{fullPath}' to hash it: {result.Error?.Message} It is recorded without a hash and retried next pass."));
-                return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ChangedNs, file.Inode, file.Device, null);
+                return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ModTimeMicros, file.ChangedNs, file.Inode, file.Device, null);
             default:
                 // Changed while being read, too recently modified to trust, or gone: recording it now could pair
                 // metadata with the wrong content.

@@ -70,7 +70,8 @@ internal sealed class WalkStager : IWalkObserver
             string name = Encoding.UTF8.GetString(entry.Name);
             EntryStat stat = entry.Stat;
             (batch ??= new List<StagedFile>(directory.Count)).Add(new StagedFile(
-                relative.Length == 0 ? name : relative + "/" + name, stat.Size, stat.ModifiedNs, stat.ChangedNs, stat.Inode, stat.Device));
+                relative.Length == 0 ? name : relative + "/" + name, stat.Size, stat.Modified.UnixNanoseconds, stat.Modified.PostgresMicroseconds,
+                stat.ChangedNs, stat.Inode, stat.Device));
         }
 
         if (batch is not null)

@@ -144,6 +144,29 @@ public sealed class InventoryDatabase
         }
     }
 
+    /// <summary>
+    /// Opens a connection for a reconciliation pass or a watcher's rescan (<see cref="ConnectAsync"/>), on which no
+    /// statement timeout of the server, role, database or connection string applies: such work is made of
+    /// statements as long as the tree is large (one COPY spans the whole walk), and a timeout would only turn a
+    /// pass that completes into one that fails. Session-level, so it covers every statement on the connection;
+    /// the pool's reset (DISCARD ALL) restores the configured value before the connection is used again.
+    /// </summary>
+    internal async Task<NpgsqlConnection> ConnectForPassAsync(CancellationToken cancellationToken)
+    {
+        NpgsqlConnection connection = await ConnectAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await using var command = new NpgsqlCommand("SET statement_timeout = 0", connection);
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
     /// <summary>Whether the connection string itself sets the connect timeout (under any of its names).</summary>
     private static bool AsksForTimeout(string connectionString)
     {

@@ -13,7 +13,9 @@ public enum EntryKind : byte
 
 /// <summary>
 /// The part of an entry's lstat the product uses. Sizes are what GNU du adds up: <see cref="Size"/> is
-/// st_size (du -b), <see cref="AllocatedBytes"/> is st_blocks × 512 (du -B1).
+/// st_size (du -b), <see cref="AllocatedBytes"/> is st_blocks × 512 (du -B1). <see cref="Modified"/> is the exact
+/// modification time; <see cref="ChangedNs"/> the change time in nanoseconds since 1970, saturated outside
+/// 1677–2262 as <see cref="FileTimestamp.UnixNanoseconds"/> describes.
 /// </summary>
 public readonly record struct EntryStat(
     EntryKind Kind,
@@ -23,9 +25,12 @@ public readonly record struct EntryStat(
     ulong Inode,
     uint LinkCount,
     uint Mode,
-    long ModifiedNs,
+    FileTimestamp Modified,
     long ChangedNs)
 {
+    /// <summary>The modification time in nanoseconds since 1970, saturated outside 1677–2262.</summary>
+    public long ModifiedNs => Modified.UnixNanoseconds;
+
     /// <summary>True when other names may share this inode and it must be counted once (never for directories).</summary>
     public bool MayBeHardLinked => LinkCount > 1 && Kind != EntryKind.Directory;
 }

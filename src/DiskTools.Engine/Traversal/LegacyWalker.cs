@@ -256,8 +256,8 @@ internal sealed unsafe class LegacyWalker
 
             EntryKind kind = info.LinkTarget is not null ? EntryKind.Symlink : info is DirectoryInfo ? EntryKind.Directory : EntryKind.File;
             long length = info is FileInfo file && kind == EntryKind.File ? file.Length : 0;
-            long modified = (info.LastWriteTimeUtc - DateTime.UnixEpoch).Ticks * 100;
-            stat = new EntryStat(kind, length, length, 0, 0, 1, 0, modified, modified);
+            FileTimestamp modified = FileTimestamp.FromDateTime(info.LastWriteTimeUtc);
+            stat = new EntryStat(kind, length, length, 0, 0, 1, 0, modified, modified.UnixNanoseconds);
             (errno, code) = (0, string.Empty);
             return true;
         }

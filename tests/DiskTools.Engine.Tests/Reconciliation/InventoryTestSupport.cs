@@ -9,9 +9,10 @@ namespace DiskTools.Engine.Tests.Reconciliation;
 /// <summary>A scratch tree under /tmp plus helpers to query the inventory directly.</summary>
 internal sealed class ScratchTree : IDisposable
 {
-    public ScratchTree()
+    /// <param name="parent">Where to make the tree (default the temporary directory).</param>
+    public ScratchTree(string? parent = null)
     {
-        Root = Path.Combine(Path.GetTempPath(), "dt-inv-" + Guid.NewGuid().ToString("N")[..10]);
+        Root = Path.Combine(parent ?? Path.GetTempPath(), "dt-inv-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(Root);
     }
 

@@ -176,7 +176,7 @@ public sealed class WatchSession
             return;
         }
 
-        await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        await using NpgsqlConnection connection = await database.ConnectForPassAsync(cancellationToken).ConfigureAwait(false);
         SyncOperation operation = await EnsureRealtimeOperationAsync(connection, cancellationToken).ConfigureAwait(false);
         var sync = new TreeSync(connection, repository, options, rules, writer);
         if (rootRescan)
@@ -213,7 +213,7 @@ public sealed class WatchSession
             else if (stat.Value.IsRegular && !ignored && !rules.IsIgnored(path, name, isDirectory: false))
             {
                 FileIdentity s = stat.Value;
-                upserts.Add(new StagedFile(path, s.Size, s.ModifiedNs, s.ChangedNs, s.Inode, DeviceOf(rootSlash + path)));
+                upserts.Add(new StagedFile(path, s.Size, s.ModifiedNs, s.ModTimeMicros, s.ChangedNs, s.Inode, DeviceOf(rootSlash + path)));
             }
             else
             {
@@ -249,7 +249,7 @@ public sealed class WatchSession
                     StagedFile f = chunk[i];
                     recorded[i] = options.Hash
                         ? sync.HashOne(rootSlash, f, realtime, token)
-                        : new RecordedFile(f.Path, f.Size, f.ModifiedNs, f.ChangedNs, f.Inode, f.Device, null);
+                        : new RecordedFile(f.Path, f.Size, f.ModifiedNs, f.ModTimeMicros, f.ChangedNs, f.Inode, f.Device, null);
                     if (recorded[i] is null)
                     {
                         pending.Add(f.Path, mayBeNewDirectory: false); // changed while hashing: try again once it settles

@@ -65,8 +65,8 @@ internal static unsafe partial class LinuxNative
         s.Ino,
         s.Nlink,
         s.Mode,
-        s.MtimeSec * 1_000_000_000 + s.MtimeNsec,
-        s.CtimeSec * 1_000_000_000 + s.CtimeNsec);
+        new FileTimestamp(s.MtimeSec, s.MtimeNsec),
+        new FileTimestamp(s.CtimeSec, s.CtimeNsec).UnixNanoseconds);
 
     public static EntryKind KindOf(uint mode) => (mode & 0xF000) switch
     {

@@ -1,0 +1,77 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using DiskTools.Engine.Reconciliation;
+using DiskTools.Engine.Storage;
+using DiskTools.TestFixtures;
+using Npgsql;
+using Xunit;
+
+namespace DiskTools.Engine.Tests.Reconciliation;
+
+/// <summary>A statement timeout the server, role or database sets never turns into a failed pass.</summary>
+public sealed partial class StatementTimeoutTests : IClassFixture<PostgresDatabase>
+{
+    private readonly PostgresDatabase database;
+
+    public StatementTimeoutTests(PostgresDatabase database) => this.database = database;
+
+    [SkippableFact]
+    public async Task A_pass_completes_when_the_database_sets_a_statement_timeout_shorter_than_its_statements()
+    {
+        Inventory.Require();
+        await MigrationRunner.MigrateAsync(Inventory.Open(database.ConnectionString), CancellationToken.None);
+        await using (NpgsqlConnection admin = database.Open())
+        {
+            await using var alter = new NpgsqlCommand($"ALTER DATABASE \"{database.Name}\" SET statement_timeout = '50ms'", admin);
+            await alter.ExecuteNonQueryAsync();
+        }
+
+        // A connection string of its own, so every connection the pass opens is new and starts with the setting.
+        string limited = new NpgsqlConnectionStringBuilder(database.ConnectionString) { ApplicationName = "short-timeout" }.ConnectionString;
+        await using (var probe = new NpgsqlConnection(limited))
+        {
+            await probe.OpenAsync();
+            await using var show = new NpgsqlCommand("SHOW statement_timeout", probe);
+            Assert.Equal("50ms", await show.ExecuteScalarAsync());
+            await using var sleep = new NpgsqlCommand("SELECT pg_sleep(0.2)", probe);
+            Assert.Equal(PostgresErrorCodes.QueryCanceled, (await Assert.ThrowsAsync<PostgresException>(() => sleep.ExecuteNonQueryAsync())).SqlState);
+        }
+
+        const int files = 20_000;
+        using var tree = new ScratchTree(Directory.Exists("/dev/shm") ? "/dev/shm" : null); // tmpfs: quick to fill
+        Bulk.Create(tree.Root, files);
+        InventoryDatabase db = Inventory.Open(limited);
+        var writer = new RecordingWriter();
+
+        SyncOperation first = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
+        Assert.True(first.Status == "completed", $"first pass {first.Status}: {first.ErrorMessage}");
+        Assert.Equal((files, files), (first.FilesScanned, first.FilesAdded));
+        // The walk streams into one COPY statement: it alone ran longer than the timeout.
+        Match copy = CopyTime().Match(string.Join("\n", writer.Verbose));
+        Assert.True(copy.Success, "no walk + COPY time reported");
+        Assert.True(double.Parse(copy.Groups[1].Value.Replace(',', '.'), CultureInfo.InvariantCulture) > 0.05, $"the walk and COPY took only {copy.Groups[1].Value} s; the test needs a larger tree");
+
+        // Removals, changes and hashing under the same timeout.
+        for (int i = 0; i < 100; i++)
+        {
+            File.Delete(Path.Combine(tree.Root, Bulk.RelativePath(i * 13)));
+            File.WriteAllText(Path.Combine(tree.Root, Bulk.RelativePath((i * 13) + 1)), "changed");
+        }
+
+        await Task.Delay(50); // files just written are older than the racy-timestamp window
+        SyncOperation second = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
+        Assert.True(second.Status == "completed", $"second pass {second.Status}: {second.ErrorMessage}");
+        Assert.Equal((files - 100, 0, 100), (second.FilesScanned, second.FilesAdded, second.FilesRemoved));
+        Assert.True(second.FilesUpdated >= 100, $"{second.FilesUpdated} updated"); // the changed files, and every file the first pass did not hash
+        Assert.Equal(files - 100, Inventory.Records(database.ConnectionString, tree.Root).Count);
+        Assert.Empty(writer.Errors);
+
+        // Only the pass's own connections were exempt: the pool hands the next command the configured timeout again.
+        await using NpgsqlConnection pooled = await db.ConnectAsync(CancellationToken.None);
+        await using var after = new NpgsqlCommand("SHOW statement_timeout", pooled);
+        Assert.Equal("50ms", await after.ExecuteScalarAsync());
+    }
+
+    [GeneratedRegex(@"walk \+ COPY of [\d,.]+ files ([\d.,]+) s")]
+    private static partial Regex CopyTime();
+}
