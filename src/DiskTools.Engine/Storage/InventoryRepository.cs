@@ -43,10 +43,21 @@ public static class RepositoryStore
 
         if (withRecordsPartition)
         {
-            // Waits while a baseline import builds this root's partition, however long that takes.
-            await using var partition = new NpgsqlCommand("SELECT disktools_ensure_records_partition($1)", connection) { CommandTimeout = 0 };
-            partition.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-            await partition.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            // Waits while a baseline import builds this root's partition, however long that takes, and is not
+            // cut short by a statement timeout the server sets for ordinary queries.
+            await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (var unlimited = new NpgsqlCommand("SET LOCAL statement_timeout = 0", connection, transaction))
+            {
+                await unlimited.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await using (var partition = new NpgsqlCommand("SELECT disktools_ensure_records_partition($1)", connection, transaction) { CommandTimeout = 0 })
+            {
+                partition.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+                await partition.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
         return repository;
