@@ -73,22 +73,41 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
     {
         env.Require();
         string config = SlowFolderConfig($"signal-{shell}-{signal}", "sync_jobs: { folder_sync: true }");
+        // DEBUG: the log then times each step of the cleanup, printed below.
+        File.WriteAllText(config, File.ReadAllText(config).Replace("log_file_level: FULL", "log_file_level: DEBUG", StringComparison.Ordinal));
         HashSet<string> earlier = ExistingLogs();
+        // Whatever runs on the target before the session is not the session's.
+        IReadOnlyList<ProcessEntry> before = OnTarget();
         using ShellProcess run = ShellProcess.Start(shell, SessionScript, env.Args(config).Cast<string>().ToArray());
         string log = WaitForLog(run, earlier);
-        WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count > 0, Patience);
+        // Mid-rsync on both hosts: the rsync server runs on the target (not just the client naming the target's path).
+        WaitUntil(() => SessionOnTarget(before).Any(p => p.Command == "rsync"), Patience);
         IReadOnlyList<ProcessEntry> local = ProcessTree.Descendants(run.Id);
-        IReadOnlyList<ProcessEntry> remote = ProcessTree.Descendants(env.Server.ProcessId);
-        output.WriteLine($"local children: {string.Join(", ", local)}\nremote (under sshd): {string.Join(", ", remote)}");
+        IReadOnlyList<ProcessEntry> remote = SessionOnTarget(before);
+        output.WriteLine($"local children: {string.Join(", ", local)}\nthe session's on the target: {string.Join(", ", remote)}");
         Assert.Contains(local, p => p.Command == "rsync");
 
         var watch = Stopwatch.StartNew();
+        DateTimeOffset signalled = DateTimeOffset.UtcNow;
         run.Signal(signal);
         int exitCode = run.WaitForExit(Patience);
-        watch.Stop();
-        output.WriteLine($"signal {signal}: exit {exitCode} after {watch.Elapsed.TotalMilliseconds:0} ms\n{run}");
+        TimeSpan shellGone = watch.Elapsed;
 
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"the shell took {watch.Elapsed} to end");
+        // Nothing of the session may be left on the target 2 s after the signal (counted from the signal, not from
+        // the shell's exit): no rsync server, lock holder, watcher, login shell or sshd of its connections, including
+        // any started after the snapshot above.
+        TimeSpan targetClean = WaitUntilSince(watch, TimeSpan.FromSeconds(2),
+            () => SessionOnTarget(before).Count == 0 && SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count == 0,
+            () => $"left on the target {watch.Elapsed.TotalMilliseconds:0} ms after signal {signal}: {string.Join(", ", SessionOnTarget(before))}"
+                + $"; rsync under the target: {string.Join(", ", SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint))}\n{run}");
+        output.WriteLine($"signal {signal} at {signalled:HH:mm:ss.fff}: exit {exitCode} after {shellGone.TotalMilliseconds:0} ms, the target clean after {targetClean.TotalMilliseconds:0} ms\n{run}");
+        // What the session logged from the signal on, for when a bound is missed.
+        foreach (JsonElement line in SyncEnvironment.LogLines(log).Where(l => l.GetProperty("timestamp").GetDateTimeOffset() >= signalled))
+        {
+            output.WriteLine($"{line.GetProperty("timestamp").GetDateTimeOffset():HH:mm:ss.fff} {line.GetProperty("job").GetString()}: {line.GetProperty("event").GetString()}");
+        }
+
+        Assert.True(shellGone < TimeSpan.FromSeconds(2), $"the shell took {shellGone} to end");
         Assert.Equal(128 + signal, exitCode);
         Assert.DoesNotContain("AFTER-SESSION", run.Stdout, StringComparison.Ordinal);
         IReadOnlyList<JsonElement> lines = SyncEnvironment.LogLines(log);
@@ -96,10 +115,8 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
         JsonElement finished = Assert.Single(lines, l => l.TryGetProperty("record", out JsonElement r) && r.GetString() == "session_finished");
         Assert.Equal("Interrupted", finished.GetProperty("status").GetString());
         Assert.DoesNotContain(local, p => p.Alive);
-        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
-        // The target's processes were signalled by the cleanup; the last ones are reaped as their connection closes.
-        WaitUntil(() => !remote.Any(p => p.Alive), TimeSpan.FromSeconds(5));
-        Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint));
+        Assert.True(SyncEnvironment.LockIsFree(env.SourceLock), "the source's lock is still held");
+        Assert.True(SyncEnvironment.LockIsFree(env.TargetLock), "the target's lock is still held");
     }
 
     [SkippableTheory]
@@ -196,6 +213,53 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
     {
         string[] candidates = [Path.Combine(env.LockDirectory, "sync-target.lock"), "/run/user/0/disktools/sync-target.lock", "/tmp/disktools-0/sync-target.lock"];
         return candidates.All(SyncEnvironment.LockIsFree);
+    }
+
+    /// <summary>
+    /// Live processes on the target that were not there <paramref name="before"/>: the session's. The target is
+    /// the server's mount namespace, so this finds a process orphaned there too (reparented away from sshd).
+    /// </summary>
+    private IReadOnlyList<ProcessEntry> SessionOnTarget(IReadOnlyList<ProcessEntry> before)
+    {
+        string? targetNamespace = MountNamespace(env.Server.ProcessId);
+        return [.. ProcessTree.All().Where(p => p.Pid != env.Server.ProcessId && !ProcessTree.IsZombie(p.Pid)
+            && !before.Any(b => b.Pid == p.Pid && b.StartTicks == p.StartTicks)
+            && targetNamespace is not null && MountNamespace(p.Pid) == targetNamespace)];
+    }
+
+    /// <summary>The live processes on the target now (in the server's mount namespace, the server itself aside).</summary>
+    private IReadOnlyList<ProcessEntry> OnTarget() => SessionOnTarget([]);
+
+    private static string? MountNamespace(int pid)
+    {
+        try
+        {
+            return new FileInfo($"/proc/{pid}/ns/mnt").LinkTarget;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// Polls <paramref name="condition"/> until it holds and returns how long after <paramref name="since"/>
+    /// started that was; fails with <paramref name="describe"/> once <paramref name="bound"/> has passed since then.
+    /// </summary>
+    private static TimeSpan WaitUntilSince(Stopwatch since, TimeSpan bound, Func<bool> condition, Func<string> describe)
+    {
+        while (true)
+        {
+            TimeSpan checkedAt = since.Elapsed;
+            bool holds = condition();
+            Assert.True(checkedAt < bound, describe());
+            if (holds)
+            {
+                return checkedAt;
+            }
+
+            Thread.Sleep(20);
+        }
     }
 
     private static void WaitUntil(Func<bool> condition, TimeSpan timeout)
