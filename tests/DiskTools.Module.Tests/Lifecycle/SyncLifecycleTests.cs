@@ -57,7 +57,7 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
         Assert.StartsWith("SyncError", caught["CAUGHT ".Length..], StringComparison.Ordinal);
         Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
         Assert.DoesNotContain(ProcessTree.Descendants(run.Id), p => p.Command is "rsync" or "ssh" or "sleep");
-        Assert.True(SyncEnvironment.LockIsFree(Path.Combine(env.LockDirectory, "sync-source.lock")));
+        Assert.True(SyncEnvironment.LockIsFree(env.SourceLock), "the source's lock is still held");
         WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count == 0, TimeSpan.FromSeconds(10));
         run.WriteLine(string.Empty);
         Assert.Equal(0, run.WaitForExit(Patience));
@@ -140,7 +140,7 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
         Assert.Equal(128 + SigKill, run.WaitForExit(Patience));
 
         // Whenever a lock is seen free, nothing of the session may still write on that host.
-        string sourceLock = Path.Combine(env.LockDirectory, "sync-source.lock");
+        string sourceLock = env.SourceLock;
         bool sourceFree = false, targetFree = false;
         TimeSpan localGone = TimeSpan.Zero, remoteGone = TimeSpan.Zero;
         while (!(sourceFree && targetFree && localGone > TimeSpan.Zero && remoteGone > TimeSpan.Zero))
@@ -149,13 +149,17 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
             if (!sourceFree && SyncEnvironment.LockIsFree(sourceLock))
             {
                 sourceFree = true;
-                Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
+                IReadOnlyList<int> writing = SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint);
+                Assert.True(writing.Count == 0, $"the source's lock was free {watch.Elapsed.TotalMilliseconds:0} ms after SIGKILL while rsync still ran here: "
+                    + string.Join(", ", writing.Select(pid => $"{ProcessTree.Read(pid)} parent {ProcessTree.Read(pid)?.ParentPid}")));
             }
 
             if (!targetFree && TargetLockFree())
             {
                 targetFree = true;
-                Assert.Empty(SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint));
+                IReadOnlyList<int> writing = SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint);
+                Assert.True(writing.Count == 0, $"the target's lock was free {watch.Elapsed.TotalMilliseconds:0} ms after SIGKILL while rsync still ran there: "
+                    + string.Join(", ", writing.Select(pid => $"{ProcessTree.Read(pid)} parent {ProcessTree.Read(pid)?.ParentPid}")));
             }
 
             if (localGone == TimeSpan.Zero && !local.Any(p => p.Alive))
@@ -172,6 +176,9 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
         }
 
         output.WriteLine($"after SIGKILL: local children gone after {localGone.TotalMilliseconds:0} ms, the target's after {remoteGone.TotalMilliseconds:0} ms");
+        // The target's holder ended through its trap (its connection was lost, it was not killed outright): it
+        // cleared its line, so the next session finds no stale holder there.
+        Assert.Equal(0, new FileInfo(env.TargetLock).Length);
         Assert.True(localGone < TimeSpan.FromSeconds(2), $"local children outlived the shell by {localGone}");
     }
 
@@ -209,11 +216,7 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
 
     private HashSet<string> ExistingLogs() => Directory.Exists(env.LogDirectory) ? [.. Directory.GetFiles(env.LogDirectory)] : [];
 
-    private bool TargetLockFree()
-    {
-        string[] candidates = [Path.Combine(env.LockDirectory, "sync-target.lock"), "/run/user/0/disktools/sync-target.lock", "/tmp/disktools-0/sync-target.lock"];
-        return candidates.All(SyncEnvironment.LockIsFree);
-    }
+    private bool TargetLockFree() => SyncEnvironment.LockIsFree(env.TargetLock);
 
     /// <summary>
     /// Live processes on the target that were not there <paramref name="before"/>: the session's. The target is

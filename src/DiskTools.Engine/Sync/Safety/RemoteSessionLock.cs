@@ -21,7 +21,9 @@ public sealed class RemoteSessionLock : IAsyncDisposable
     // was killed outright (SIGKILL, power loss): that is what "stale" reports. The directory is checked
     // (RuntimeDirectory.ShellScript) and nobody else can write to it; a lock file that is a symbolic link or
     // not a regular file of this user's is refused even so. Lock file content reaches the client only as one
-    // bounded line, which is parsed there and never shown as it is.
+    // bounded line, which is parsed there and never shown as it is. Once LOCKED is said, the holder's output goes
+    // nowhere: after a lost connection its channel is gone, and a write there ("Terminated", which sh prints when
+    // the sleep it waits for is killed) would kill it by SIGPIPE before its trap ran, leaving its line behind.
     internal const string Script = RuntimeDirectory.ShellScript + """
 
         f="$d/$1"
@@ -37,6 +39,7 @@ public sealed class RemoteSessionLock : IAsyncDisposable
         trap ': > "$f"; exit 0' TERM HUP INT
         [ -n "$old" ] && printf 'STALE %s\n' "$old"
         echo "LOCKED $f"
+        exec >/dev/null 2>&1
         p=$PPID
         while kill -0 "$p" 2>/dev/null; do sleep 1; done
         : > "$f"
