@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using DiskTools.Module.Tests.Sync;
+using DiskTools.TestFixtures;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -180,6 +181,55 @@ public sealed class SyncLifecycleTests(SyncEnvironment env, ITestOutputHelper ou
         // cleared its line, so the next session finds no stale holder there.
         Assert.Equal(0, new FileInfo(env.TargetLock).Length);
         Assert.True(localGone < TimeSpan.FromSeconds(2), $"local children outlived the shell by {localGone}");
+    }
+
+    [SkippableFact]
+    public void After_SIGKILL_the_targets_lock_is_held_until_an_rsync_server_that_lingers_there_is_gone()
+    {
+        env.Require();
+        string config = SlowFolderConfig("kill-lingering", "sync_jobs: { folder_sync: true }");
+        HashSet<string> earlier = ExistingLogs();
+        IReadOnlyList<ProcessEntry> before = OnTarget();
+        using ShellProcess run = ShellProcess.Start(Shell.Launcher, SessionScript, env.Args(config).Cast<string>().ToArray());
+        WaitForLog(run, earlier);
+        WaitUntil(() => SessionOnTarget(before).Count(p => p.Command == "rsync") >= 2, Patience);
+        // The rsync server on the target stopped: it cannot see its client go, as a server stuck on a slow disk
+        // cannot. Left to itself it would write on once it runs again.
+        IReadOnlyList<ProcessEntry> servers = [.. SessionOnTarget(before).Where(p => p.Command == "rsync")];
+        output.WriteLine($"rsync server on the target: {string.Join(", ", servers)}");
+        try
+        {
+            foreach (ProcessEntry server in servers)
+            {
+                ProcessRunner.Run("kill", "-STOP", server.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+
+            Assert.False(TargetLockFree(), "the target's lock is not held while the session runs");
+            var watch = Stopwatch.StartNew();
+            run.Signal(SigKill);
+            Assert.Equal(128 + SigKill, run.WaitForExit(Patience));
+
+            // As long as any of the server lives, the target's lock must stay held; then both must be gone.
+            while (servers.Any(p => p.Alive) || !TargetLockFree())
+            {
+                Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"after {watch.Elapsed}: server left {string.Join(", ", servers.Where(p => p.Alive))}, target lock free: {TargetLockFree()}");
+                bool free = TargetLockFree();
+                Assert.False(free && servers.Any(p => p.Alive),
+                    $"the target's lock was free {watch.Elapsed.TotalMilliseconds:0} ms after SIGKILL while its rsync server still lived: {string.Join(", ", servers.Where(p => p.Alive))}");
+                Thread.Sleep(20);
+            }
+
+            output.WriteLine($"the server gone and the target's lock free {watch.Elapsed.TotalMilliseconds:0} ms after SIGKILL");
+            Assert.Empty(Directory.GetFiles(env.Server.PathInside("/run/disktools"), "rsync-*.pid"));
+            Assert.Equal(0, new FileInfo(env.TargetLock).Length);
+        }
+        finally
+        {
+            foreach (ProcessEntry server in servers.Where(p => p.Alive))
+            {
+                ProcessRunner.TryRun("kill", ["-KILL", server.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            }
+        }
     }
 
     private string SlowFolderConfig(string name, string jobs)
