@@ -50,10 +50,14 @@ public sealed class SyncEnvironment : IDisposable
         string targetShare = Path.Combine(Home, "target-share");
         // The target's ~/.bashrc (bash reads it before every command an SSH session runs): while a test holds
         // DelayTargetSnapshots() it keeps a snapshot waiting, as a slow rc file (a pyenv or conda init) keeps
-        // every command of a real host waiting before it runs.
+        // every command of a real host waiting before it runs; while a test holds TargetStderrBeforeRsync() it
+        // writes that text to stderr before rsync's server starts, as a chatty or hostile rc file would.
         File.WriteAllText(TargetRcFile, $"""
             if [ -f '{SnapshotDelayFile}' ]; then
                 case $BASH_EXECUTION_STRING in *"btrfs subvolume snapshot -r"*) sleep "$(cat '{SnapshotDelayFile}')";; esac
+            fi
+            if [ -f '{RsyncStderrFile}' ]; then
+                case $BASH_EXECUTION_STRING in *"rsync --server"*) cat '{RsyncStderrFile}' >&2;; esac
             fi
 
             """);
@@ -99,6 +103,8 @@ public sealed class SyncEnvironment : IDisposable
 
     private string SnapshotDelayFile => Path.Combine(Home, "delay-target-snapshots");
 
+    private string RsyncStderrFile => Path.Combine(Home, "target-rsync-stderr");
+
     /// <summary>
     /// Until disposed, every snapshot command on the target waits <paramref name="seconds"/> in the login
     /// shell's rc file before it starts (the sleep's argument is <paramref name="seconds"/>, so it can be found).
@@ -107,6 +113,16 @@ public sealed class SyncEnvironment : IDisposable
     {
         File.WriteAllText(SnapshotDelayFile, seconds);
         return new Undo(() => File.Delete(SnapshotDelayFile));
+    }
+
+    /// <summary>
+    /// Until disposed, the target's login shell writes <paramref name="text"/> (exactly these characters, control
+    /// characters included) to stderr before every rsync server it starts.
+    /// </summary>
+    public IDisposable TargetStderrBeforeRsync(string text)
+    {
+        File.WriteAllText(RsyncStderrFile, text);
+        return new Undo(() => File.Delete(RsyncStderrFile));
     }
 
     /// <summary>Processes whose command line holds <paramref name="text"/> (any namespace: only the mounts differ).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Management.Automation;
+using System.Text.RegularExpressions;
 using DiskTools.Module.Tests.Infrastructure;
 using DiskTools.TestFixtures;
 using Xunit;
@@ -244,6 +245,68 @@ public sealed class SyncSafetyTests(SyncEnvironment env, ITestOutputHelper outpu
         PSObject rebuilt = Assert.Single(env.Session.Invoke("Get-SyncSession -SessionId $args[0]", id).Output);
         Assert.Equal(@"ev\x1B]0;pwned\x07il\x0D[ok] Completed", rebuilt.Properties["TargetHostname"].Value);
     }
+
+    [SkippableFact]
+    public void Control_characters_in_rsyncs_itemized_lines_and_the_targets_stderr_are_shown_escaped()
+    {
+        env.Require();
+        // Files whose names would set the terminal's title and clear the screen, and a target whose login shell
+        // writes the same kind of thing (and a carriage return to draw over the line) to stderr before rsync runs.
+        const string title = "a\u001b]0;pwned\u0007";
+        const string clear = "b\u001b[2J";
+        const string said = "\u001b]0;pwned-by-stderr\u0007\u001b[2Jtarget says hello\r[ok] all good\n";
+        string src = Path.Combine(SyncEnvironment.Data(env.Source), "control-chars");
+        Directory.CreateDirectory(src);
+        File.WriteAllText(Path.Combine(src, title), "t");
+        File.WriteAllText(Path.Combine(src, clear), "c");
+        string Config(string name) => env.WriteConfig($$"""
+            sync_jobs: { folder_sync: true }
+            folder_sync:
+              folders: [{ source: "{{src}}", target: "{{Path.Combine(SyncEnvironment.Data(env.Target), name)}}" }]
+            """);
+        using IDisposable stderr = env.TargetStderrBeforeRsync(said);
+
+        // In a runspace: what each stream receives.
+        InvocationResult result = env.Run(Config("control-chars-runspace"), "-Verbose");
+
+        Assert.Null(result.Terminating);
+        Assert.Empty(result.Errors);
+        Assert.Equal("Completed", Assert.Single(result.Output).Properties["Status"].Value.ToString());
+        string dst = Path.Combine(SyncEnvironment.Data(env.Target), "control-chars-runspace");
+        Assert.Equal("t", File.ReadAllText(Path.Combine(dst, title)));
+        Assert.Equal("c", File.ReadAllText(Path.Combine(dst, clear)));
+        IEnumerable<string> shown = result.Information.Select(i => i.MessageData.ToString()!)
+            .Concat(result.Verbose.Select(v => v.Message)).Concat(result.Warnings.Select(w => w.Message))
+            .Concat(result.Errors.Select(e => e.ErrorDetails?.Message ?? e.Exception.Message))
+            .Concat(result.Progress.Select(p => p.Activity + p.StatusDescription + p.CurrentOperation));
+        Assert.All(shown, text => Assert.DoesNotContain(text, c => c is '\u001b' or '\u0007' or '\r'));
+        // The itemized lines arrive with rsync's own escapes (\#033), the target's stderr as it was written: both shown, neither obeyed.
+        Assert.Contains(result.Verbose, v => Regex.IsMatch(v.Message, @"folder_sync: copied a\\(#033|x1B)\]0;pwned\\(#007|x07)$"));
+        Assert.Contains(result.Verbose, v => Regex.IsMatch(v.Message, @"folder_sync: copied b\\(#033|x1B)\[2J$"));
+        Assert.Contains(result.Warnings, w => w.Message.EndsWith(@"folder_sync: rsync: \x1B]0;pwned-by-stderr\x07\x1B[2Jtarget says hello", StringComparison.Ordinal));
+        // The carriage return ends a line as rsync's output does; what followed it is a line of its own, marked as rsync's.
+        Assert.Contains(result.Warnings, w => w.Message.EndsWith("folder_sync: rsync: [ok] all good", StringComparison.Ordinal));
+
+        // On a terminal (the launcher under a pseudo-terminal, as an admin runs it): the bytes that reach it.
+        string script = Path.Combine(env.Home, "control-chars.ps1");
+        File.WriteAllText(script, env.StartScript("-Verbose") + " | Out-Null\n");
+        string config = Config("control-chars-terminal");
+        string[] words = [ModuleSession.LauncherPath, "-File", script, .. env.Args(config).Cast<string>()];
+        string command = string.Join(" ", words.Select(ShellWord));
+        ProcessResult terminal = ProcessRunner.TryRun("env", ["-u", "DISKTOOLS_MODULE", "TERM=xterm-256color", "script", "-qec", command, "/dev/null"], Patience);
+        output.WriteLine(Regex.Replace(terminal.StandardOutput.Replace("\r\n", "\n", StringComparison.Ordinal), @"[\x00-\x09\x0B-\x1F\x7F]", m => $"\\x{(int)m.Value[0]:X2}"));
+        Assert.Equal(0, terminal.ExitCode);
+        Assert.Contains("pwned-by-stderr", terminal.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("copied a", terminal.StandardOutput, StringComparison.Ordinal);
+        // PowerShell colours warnings and verbose lines itself (ESC [ ... m); nothing else may drive the terminal.
+        Assert.DoesNotContain("\u001b]", terminal.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b[2J", terminal.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u0007', terminal.StandardOutput);
+        Assert.True(File.Exists(Path.Combine(SyncEnvironment.Data(env.Target), "control-chars-terminal", title)));
+    }
+
+    /// <summary>One word for sh -c: single-quoted.</summary>
+    private static string ShellWord(string word) => "'" + word.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
 
     [SkippableFact]
     public void The_record_says_why_a_job_did_not_run_and_a_deletion_reads_as_one()

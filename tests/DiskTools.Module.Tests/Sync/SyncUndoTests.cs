@@ -78,6 +78,11 @@ public sealed class SyncUndoTests(SyncEnvironment env)
         string src = Path.Combine(SyncEnvironment.Data(env.Source), "reserved-src");
         Directory.CreateDirectory(src);
         string targetLogs = Path.Combine(env.TargetDataHome, "disktools", "logs");
+        // The target's lock (runtime) directory, as the target names it: the session takes its lock there before it
+        // validates (env.TargetLock is that lock seen from here). A link in @data that leads there is refused too.
+        const string targetLocks = "/run/disktools";
+        string lockLink = Path.Combine(SyncEnvironment.Data(env.Target), "lock-link-" + Guid.NewGuid().ToString("N")[..6]);
+        File.CreateSymbolicLink(lockLink, targetLocks);
         string config = env.WriteConfig($$"""
             sync_jobs: { folder_sync: true }
             folder_sync:
@@ -86,16 +91,36 @@ public sealed class SyncUndoTests(SyncEnvironment env)
                 - { source: "{{src}}", target: "{{SyncEnvironment.Snapshots(env.Target)}}" }
                 - { source: "{{src}}", target: "{{Path.Combine(SyncEnvironment.Snapshots(env.Target), "inside")}}" }
                 - { source: "{{src}}", target: "{{targetLogs}}" }
+                - { source: "{{src}}", target: "{{targetLocks}}" }
+                - { source: "{{src}}", target: "{{targetLocks}}/inside" }
+                - { source: "{{src}}", target: "{{lockLink}}" }
             """);
 
-        InvocationResult result = env.Run(config);
+        InvocationResult result;
+        try
+        {
+            result = env.Run(config);
+        }
+        finally
+        {
+            File.Delete(lockLink);
+        }
 
-        string message = Assert.Single(result.Errors).Exception.Message;
+        ErrorRecord error = Assert.Single(result.Errors);
+        Assert.StartsWith("SyncValidationFailed", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        string message = error.Exception.Message;
         Assert.Contains("'/' is the root directory", message, StringComparison.Ordinal);
         Assert.Contains($"'{SyncEnvironment.Snapshots(env.Target)}' is the snapshot directory", message, StringComparison.Ordinal);
         Assert.Contains($"'{Path.Combine(SyncEnvironment.Snapshots(env.Target), "inside")}' is inside the snapshot directory", message, StringComparison.Ordinal);
         Assert.Contains($"'{targetLogs}' is inside a directory DiskTools keeps its own data, logs or locks in ({Path.Combine(env.TargetDataHome, "disktools")})", message, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(SyncEnvironment.Snapshots(env.Target), "inside")));
+        const string reserved = "a directory DiskTools keeps its own data, logs or locks in";
+        Assert.Contains($"'{targetLocks}' is {reserved} ({targetLocks})", message, StringComparison.Ordinal);
+        Assert.Contains($"'{targetLocks}/inside' is inside {reserved} ({targetLocks})", message, StringComparison.Ordinal);
+        Assert.Contains($"'{lockLink}' is {reserved} ({targetLocks})", message, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(env.Server.PathInside(targetLocks + "/inside")));
+        Assert.Equal(env.TargetLock, env.Server.PathInside(targetLocks + "/sync.lock"));
+        Assert.Equal(["sync.lock"], Directory.GetFileSystemEntries(env.Server.PathInside(targetLocks)).Select(Path.GetFileName));
     }
 
     [SkippableFact]

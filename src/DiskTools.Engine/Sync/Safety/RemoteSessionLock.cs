@@ -21,7 +21,15 @@ public sealed class RemoteSessionLock : IAsyncDisposable
     // was killed outright (SIGKILL, power loss): that is what "stale" reports. The directory is checked
     // (RuntimeDirectory.ShellScript) and nobody else can write to it; a lock file that is a symbolic link or
     // not a regular file of this user's is refused even so. Lock file content reaches the client only as one
-    // bounded line, which is parsed there and never shown as it is.
+    // bounded line, which is parsed there and never shown as it is. Once LOCKED is said, the holder's output goes
+    // nowhere: after a lost connection its channel is gone, and a write there ("Terminated", which sh prints when
+    // the sleep it waits for is killed) would kill it by SIGPIPE before its trap ran, leaving its line behind.
+    // The lock is only let go once no rsync server runs on the host any more: a server outlives its client by a
+    // moment after the client is killed (it stops only at end of input, and not at all while stuck), so the next
+    // session could otherwise take the lock while one still writes. The servers' pid files in $d name their
+    // process groups (the login shell that wrote the pid execs rsync, as leader of the group sshd made for it);
+    // whatever of them still runs (a zombie does not) is sent SIGTERM, then SIGKILL a second later, and their pid
+    // files go before the lock file is cleared and the lock released. All within the watcher's two seconds.
     internal const string Script = RuntimeDirectory.ShellScript + """
 
         f="$d/$1"
@@ -34,12 +42,41 @@ public sealed class RemoteSessionLock : IAsyncDisposable
         if ! flock -n 9; then echo BUSY; printf 'HOLDER %s\n' "$(head -c 400 "$f" | head -n 1)"; exit 75; fi
         old=$(head -c 400 "$f" | head -n 1)
         printf '%s\n' "$2" > "$f"
-        trap ': > "$f"; exit 0' TERM HUP INT
+        live() {
+            read -r st 2>/dev/null < "/proc/$1/stat" || return 1
+            n=${st#*(}; n=${n%)*}
+            set -- "$2" ${st##*) }
+            [ "$n" = rsync ] && [ "$2" != Z ] && [ "$4" = "$1" ]
+        }
+        servers() {
+            for pf in "$d"/rsync-*.pid; do
+                [ -f "$pf" ] || continue
+                read -r g 2>/dev/null < "$pf" || continue
+                case $g in ''|*[!0-9]*) continue;; esac
+                kill -s 0 -- "-$g" 2>/dev/null || continue
+                if live "$g" "$g"; then echo "$g"; continue; fi
+                for sf in /proc/[0-9]*; do live "${sf#/proc/}" "$g" && { echo "$g"; break; }; done
+            done
+        }
+        release() {
+            trap '' TERM HUP INT
+            gs=$(servers)
+            if [ -n "$gs" ]; then
+                for g in $gs; do kill -s TERM -- "-$g" 2>/dev/null; done
+                i=0
+                while [ "$i" -lt 10 ] && [ -n "$(servers)" ]; do sleep 0.1; i=$((i+1)); done
+                for g in $(servers); do kill -s KILL -- "-$g" 2>/dev/null; done
+            fi
+            rm -f "$d"/rsync-*.pid
+            : > "$f"
+        }
+        trap 'release; exit 0' TERM HUP INT
         [ -n "$old" ] && printf 'STALE %s\n' "$old"
         echo "LOCKED $f"
+        exec >/dev/null 2>&1
         p=$PPID
         while kill -0 "$p" 2>/dev/null; do sleep 1; done
-        : > "$f"
+        release
         """;
 
     private readonly IRunningCommand holder;
