@@ -96,6 +96,9 @@ Describe 'Invoke-Reconciliation progress' {
         $trees = foreach ($name in 'shown', 'silent') {
             $tree = Join-Path $script:Scratch "reconcile-$name"
             $null = New-Item -ItemType Directory -Path $tree
+            # Registered first: a new root's records partition is attached at registration, which would
+            # wait for the lock below before the pass begins, and the pass would then be too short to show.
+            $null = Invoke-Reconciliation -LiteralPath $tree -NoHash
             foreach ($i in 1..4) { [System.IO.File]::WriteAllText((Join-Path $tree "f$i.txt"), "file $i") }
             $tree
         }
