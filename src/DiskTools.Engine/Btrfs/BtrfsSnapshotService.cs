@@ -212,10 +212,6 @@ public sealed class BtrfsSnapshotService
         return snapshots.OrderByDescending(s => s.Timestamp).ThenBy(s => s.Subvolume, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
     }
 
-    /// <summary>Decides what retention keeps and removes; pure, nothing is deleted.</summary>
-    public static RetentionPlan PlanRetention(IEnumerable<BtrfsSnapshot> snapshots, RetentionPolicy policy, DateTime nowUtc, RetentionGuard? guard = null)
-        => RetentionPlanner.Plan(snapshots, policy, nowUtc, guard);
-
     /// <summary>
     /// Deletes one snapshot. Refuses anything whose name does not follow the pattern, that is not directly in
     /// this service's snapshot directory, or that is not a subvolume there — whatever the caller passes.
