@@ -355,7 +355,6 @@ public sealed partial class SyncOrchestrator
 
     private void OnConnectionChanged(object? sender, ConnectionEvent change)
     {
-        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, change.State.ToString().ToLowerInvariant(), change.RoundTrip?.TotalMilliseconds));
         LogLevel level = change.State switch
         {
             ConnectionState.Alive => LogLevel.Debug,
