@@ -335,7 +335,7 @@ public sealed partial class SyncOrchestrator
     }
 
     private JobContext ContextFor(SyncJob job)
-        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport), bus,
+        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport),
             Session.SessionId, Session.StartedAt, Session.SourceHostname, Session.TargetHostname, ReservedDirectories(), JobLog, PublishProgress)
         {
             TargetPrivateDirectory = targetLock?.PrivateDirectory,
