@@ -12,15 +12,9 @@ namespace DiskTools.Engine.Sync.Jobs;
 /// sync can be undone by hand; then retention on both hosts. The btrfs work is the shared snapshot engine's
 /// (<see cref="BtrfsSnapshotService"/>); this job decides what to snapshot where and reports it.
 /// </summary>
-public sealed class SnapshotJob : SyncJob
+public sealed class SnapshotJob() : SyncJob(JobName, "Read-only btrfs snapshots before and after the sync, on both hosts.", required: true)
 {
     public const string JobName = "btrfs_snapshots";
-
-    public override string Name => JobName;
-
-    public override bool Required => true;
-
-    public override string Description => "Read-only btrfs snapshots before and after the sync, on both hosts.";
 
     public override IEnumerable<string> Plan(JobContext context)
     {
