@@ -144,28 +144,15 @@ public sealed class BtrfsSnapshotService
         SubvolumeDetails details = SubvolumeShow.Parse(shown.StandardOutput);
 
         // Keep the cached listing current instead of listing the whole filesystem again.
-        layout = host with
+        var entry = new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative, details.CreatedUtc);
+        HostLayout updated = host with
         {
-            Subvolumes = [.. host.Subvolumes, new SubvolumeListEntry(details.Id, details.Generation, 0, details.ParentUuid, details.Uuid, relative, details.CreatedUtc)],
+            Subvolumes = [.. host.Subvolumes, entry],
             ReadOnlyIds = details.ReadOnly ? new HashSet<long>(host.ReadOnlyIds) { details.Id } : host.ReadOnlyIds,
         };
+        layout = updated;
         SnapshotName.TryParse(name, out SnapshotNameParts parts);
-        return new BtrfsSnapshot
-        {
-            Subvolume = parts.Subvolume,
-            Phase = parts.Phase,
-            Timestamp = parts.Timestamp,
-            CreatedAt = details.CreatedUtc,
-            SessionId = parts.SessionId,
-            Host = host.HostName,
-            Path = destination,
-            ReadOnly = details.ReadOnly,
-            Uuid = details.Uuid,
-            ParentUuid = details.ParentUuid,
-            Generation = details.Generation,
-            SubvolumeId = details.Id,
-            ComputerName = computerName,
-        };
+        return Describe(updated, entry, name, parts);
     }
 
     /// <summary>The snapshots in the snapshot directory whose names follow the pattern, newest first.</summary>
@@ -187,22 +174,7 @@ public sealed class BtrfsSnapshotService
                 continue;
             }
 
-            var snapshot = new BtrfsSnapshot
-            {
-                Subvolume = parts.Subvolume,
-                Phase = parts.Phase,
-                Timestamp = parts.Timestamp,
-                CreatedAt = entry.CreatedUtc,
-                SessionId = parts.SessionId,
-                Host = host.HostName,
-                Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
-                ReadOnly = host.ReadOnlyIds.Contains(entry.Id),
-                Uuid = entry.Uuid,
-                ParentUuid = entry.ParentUuid,
-                Generation = entry.Generation,
-                SubvolumeId = entry.Id,
-                ComputerName = computerName,
-            };
+            BtrfsSnapshot snapshot = Describe(host, entry, name, parts);
             if (filter is null || filter.Matches(snapshot))
             {
                 snapshots.Add(snapshot);
@@ -211,10 +183,6 @@ public sealed class BtrfsSnapshotService
 
         return snapshots.OrderByDescending(s => s.Timestamp).ThenBy(s => s.Subvolume, StringComparer.Ordinal).ThenBy(s => s.Name, StringComparer.Ordinal).ToArray();
     }
-
-    /// <summary>Decides what retention keeps and removes; pure, nothing is deleted.</summary>
-    public static RetentionPlan PlanRetention(IEnumerable<BtrfsSnapshot> snapshots, RetentionPolicy policy, DateTime nowUtc, RetentionGuard? guard = null)
-        => RetentionPlanner.Plan(snapshots, policy, nowUtc, guard);
 
     /// <summary>
     /// Deletes one snapshot. Refuses anything whose name does not follow the pattern, that is not directly in
@@ -249,6 +217,24 @@ public sealed class BtrfsSnapshotService
         await RunBtrfsAsync(host.HostName, snapshot.Path, cancellationToken, "subvolume", "delete", "--", snapshot.Path).ConfigureAwait(false);
         layout = host with { Subvolumes = host.Subvolumes.Where(s => s.Path != relative).ToArray() };
     }
+
+    /// <summary>A snapshot as the host's listing describes it.</summary>
+    private BtrfsSnapshot Describe(HostLayout host, SubvolumeListEntry entry, string name, SnapshotNameParts parts) => new()
+    {
+        Subvolume = parts.Subvolume,
+        Phase = parts.Phase,
+        Timestamp = parts.Timestamp,
+        CreatedAt = entry.CreatedUtc,
+        SessionId = parts.SessionId,
+        Host = host.HostName,
+        Path = host.SnapshotDirectory.TrimEnd('/') + "/" + name,
+        ReadOnly = host.ReadOnlyIds.Contains(entry.Id),
+        Uuid = entry.Uuid,
+        ParentUuid = entry.ParentUuid,
+        Generation = entry.Generation,
+        SubvolumeId = entry.Id,
+        ComputerName = computerName,
+    };
 
     private static string ResolveSubvolume(HostLayout host, string subvolume)
     {

@@ -17,47 +17,9 @@ internal sealed class LauncherRawUserInterface(ConsoleStreams console) : PSHostR
     private ConsoleColor background = ConsoleColor.Black;
     private string title = "disktools";
 
-    public int Width
-    {
-        get
-        {
-            if (!console.StdoutIsTerminal)
-            {
-                return RedirectedWidth;
-            }
+    public int Width => TerminalSize(() => Console.WindowWidth, RedirectedWidth);
 
-            try
-            {
-                int width = Console.WindowWidth;
-                return width > 0 ? width : RedirectedWidth;
-            }
-            catch (IOException)
-            {
-                return RedirectedWidth;
-            }
-        }
-    }
-
-    public int Height
-    {
-        get
-        {
-            if (!console.StdoutIsTerminal)
-            {
-                return RedirectedHeight;
-            }
-
-            try
-            {
-                int height = Console.WindowHeight;
-                return height > 0 ? height : RedirectedHeight;
-            }
-            catch (IOException)
-            {
-                return RedirectedHeight;
-            }
-        }
-    }
+    public int Height => TerminalSize(() => Console.WindowHeight, RedirectedHeight);
 
     public override ConsoleColor ForegroundColor { get => foreground; set => foreground = value; }
 
@@ -100,4 +62,23 @@ internal sealed class LauncherRawUserInterface(ConsoleStreams console) : PSHostR
 
     public override void ScrollBufferContents(Rectangle source, Coordinates destination, Rectangle clip, BufferCell fill) =>
         throw new PSNotSupportedException("disktools does not scroll the screen buffer.");
+
+    /// <summary>The terminal's measure when stdout is one and it answers, else the fixed one.</summary>
+    private int TerminalSize(Func<int> measure, int redirected)
+    {
+        if (!console.StdoutIsTerminal)
+        {
+            return redirected;
+        }
+
+        try
+        {
+            int size = measure();
+            return size > 0 ? size : redirected;
+        }
+        catch (IOException)
+        {
+            return redirected;
+        }
+    }
 }

@@ -92,13 +92,13 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
         BtrfsSnapshot[] byName = [.. sessions.Select(id => all.Single(s => s.SessionId == id))];
         Assert.All(byName.Zip(byName.Skip(1)), pair => Assert.True(pair.First.CreatedAt <= pair.Second.CreatedAt, $"{pair.First.Name} was created after {pair.Second.Name}"));
 
-        RetentionPlan plan = BtrfsSnapshotService.PlanRetention(all, new RetentionPolicy(2), DateTime.UtcNow);
+        RetentionPlan plan = await SnapshotRetention.PlanAsync(fresh, null, new RetentionPolicy(2), guard: null, CancellationToken.None);
         Assert.Equal(["0000000a", "0000000b"], plan.Sessions.Where(s => s.Keep).Select(s => s.SessionId));
         Assert.Equal(["0000000d", "0000000c"], plan.ToRemove.Select(s => s.SessionId));
-        foreach (BtrfsSnapshot snapshot in plan.ToRemove)
-        {
-            await fresh.RemoveAsync(snapshot, CancellationToken.None);
-        }
+        var observer = new RecordingObserver();
+        RetentionOutcome outcome = await SnapshotRetention.ApplyAsync(fresh, plan, observer, CancellationToken.None);
+        Assert.Equal((2, 0), (outcome.Removed, outcome.Failed));
+        Assert.Equal(["0000000d", "0000000c"], observer.RemovedSessions);
 
         Assert.Equal(["0000000a", "0000000b"], (await fresh.ListAsync(null, CancellationToken.None)).Select(s => s.SessionId).Order(StringComparer.Ordinal));
         Assert.True(Directory.Exists(Path.Combine(directory, "@home-weekly-20200101T000000-00000001")));
@@ -224,5 +224,18 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
     {
         string show = ProcessRunner.Run("btrfs", "subvolume", "show", fixture.HomeMount).StandardOutput;
         return SubvolumeShow.Parse(show).Uuid!.Value;
+    }
+
+    private sealed class RecordingObserver : IRetentionObserver
+    {
+        public List<string> RemovedSessions { get; } = [];
+
+        public void Kept(ProtectedSnapshot kept, RetentionDecision session)
+        {
+        }
+
+        public void Removed(BtrfsSnapshot snapshot, RetentionDecision session) => RemovedSessions.Add(snapshot.SessionId);
+
+        public bool Failed(BtrfsSnapshot snapshot, RetentionDecision session, DiskToolsException error) => false;
     }
 }

@@ -79,8 +79,8 @@ public sealed class LoggingTests
         bus.ConsumerFailed += (_, e) => reported = e;
         bus.Subscribe(new Throwing());
         bus.Subscribe(new Collecting(seen));
-        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, "connected", 1.5));
-        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, "disconnected", null));
+        bus.Publish(new ProgressEvent(DateTimeOffset.UtcNow, "job", ProgressUpdate.Beat("connecting")));
+        bus.Publish(new ProgressEvent(DateTimeOffset.UtcNow, "job", new ProgressUpdate(100), Completed: true));
         Assert.Equal(2, seen.Count);
         Assert.IsType<InvalidOperationException>(reported);
     }

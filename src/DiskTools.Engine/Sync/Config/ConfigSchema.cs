@@ -1,3 +1,4 @@
+using System.Numerics;
 using YamlDotNet.RepresentationModel;
 
 namespace DiskTools.Engine.Sync.Config;
@@ -35,9 +36,9 @@ public abstract class ConfigSchema
 
     public static ConfigSchema String(Func<string, string?>? check = null, string expected = "a string") => new StringSchema(check, expected);
 
-    public static ConfigSchema Int(long min = long.MinValue, long max = long.MaxValue) => new IntSchema(min, max);
+    public static ConfigSchema Int(long min = long.MinValue, long max = long.MaxValue) => new RangeSchema<long>("an integer", min, max, YamlScalars.TryInt);
 
-    public static ConfigSchema Number(double min = double.MinValue, double max = double.MaxValue) => new NumberSchema(min, max);
+    public static ConfigSchema Number(double min = double.MinValue, double max = double.MaxValue) => new RangeSchema<double>("a number", min, max, YamlScalars.TryNumber);
 
     public static ConfigSchema Bool() => new BoolSchema();
 
@@ -162,30 +163,19 @@ internal sealed class StringSchema(Func<string, string?>? check, string expected
     }
 }
 
-internal sealed class IntSchema(long min, long max) : ConfigSchema
+/// <summary>Reads a YAML scalar as a number, or says it is not one.</summary>
+internal delegate bool ScalarReader<T>(YamlNode node, out T value);
+
+/// <summary>A number (integer or not) within bounds; a bound at the type's limit is no bound.</summary>
+/// <param name="noun">What it is, with its article: "an integer", "a number".</param>
+internal sealed class RangeSchema<T>(string noun, T min, T max, ScalarReader<T> read) : ConfigSchema
+    where T : struct, INumber<T>, IMinMaxValue<T>
 {
-    public override string Expected => min == long.MinValue ? "an integer" : max == long.MaxValue ? $"an integer ≥ {min}" : $"an integer from {min} to {max}";
+    public override string Expected => min == T.MinValue ? noun : max == T.MaxValue ? $"{noun} ≥ {min}" : $"{noun} from {min} to {max}";
 
     internal override void Validate(YamlNode node, string path, SchemaContext context)
     {
-        if (!YamlScalars.TryInt(node, out long value))
-        {
-            context.Add(node, path, $"expected {Expected}, got {YamlScalars.KindOf(node)}");
-        }
-        else if (value < min || value > max)
-        {
-            context.Add(node, path, $"{value} is out of range; expected {Expected}");
-        }
-    }
-}
-
-internal sealed class NumberSchema(double min, double max) : ConfigSchema
-{
-    public override string Expected => min == double.MinValue ? "a number" : max == double.MaxValue ? $"a number ≥ {min}" : $"a number from {min} to {max}";
-
-    internal override void Validate(YamlNode node, string path, SchemaContext context)
-    {
-        if (!YamlScalars.TryNumber(node, out double value))
+        if (!read(node, out T value))
         {
             context.Add(node, path, $"expected {Expected}, got {YamlScalars.KindOf(node)}");
         }

@@ -19,13 +19,11 @@ public sealed class DummyJob : SyncJob
 
     private readonly bool fails;
 
-    private DummyJob(bool fails) => this.fails = fails;
-
-    public override string Name => fails ? FailName : SuccessName;
-
-    public override string Description => fails
-        ? "Test job: runs a harmless process on both hosts, then fails on purpose."
-        : "Test job: runs a harmless process on both hosts and succeeds.";
+    private DummyJob(bool fails)
+        : base(
+            fails ? FailName : SuccessName,
+            fails ? "Test job: runs a harmless process on both hosts, then fails on purpose." : "Test job: runs a harmless process on both hosts and succeeds.")
+        => this.fails = fails;
 
     public static SyncJobDefinition SuccessDefinition { get; } = new(
         SuccessName,

@@ -16,20 +16,18 @@ namespace DiskTools.Engine.Sync.Jobs;
 /// delete: true. Each folder may name a filter file (rsync filter rules, merged on the source).
 /// Progress comes from --info=progress2; every itemized change (-i) is logged at FULL.
 /// </summary>
-public sealed class FolderSyncJob : SyncJob
+public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
 {
     public const string JobName = "folder_sync";
+
+    private const string Summary = "Copies folders to the target with rsync over SSH.";
 
     private readonly List<string> remotePidFiles = [];
     private JobContext? activeContext;
 
-    public override string Name => JobName;
-
-    public override string Description => "Copies folders to the target with rsync over SSH.";
-
     public static SyncJobDefinition Definition { get; } = new(
         JobName,
-        "Copies folders to the target with rsync over SSH.",
+        Summary,
         ConfigSchema.Map(
             ConfigSchema.Field("delete", ConfigSchema.Bool()),
             ConfigSchema.Field("bwlimit_kib", ConfigSchema.Int(0, int.MaxValue)),

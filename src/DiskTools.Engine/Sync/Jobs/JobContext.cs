@@ -12,58 +12,36 @@ public sealed record TargetEndpoint(Remoting.Ssh.SshConnectionOptions Options, R
 
 /// <summary>
 /// Everything a job gets: its own config section, an executor per host, the session's identity and the
-/// injected log and progress methods. Jobs never see PowerShell, the event bus's consumers or each other.
+/// injected log and progress methods. Jobs never see PowerShell, the event bus or each other.
 /// </summary>
-public sealed class JobContext
+public sealed class JobContext(
+    string jobName,
+    ConfigSection config,
+    SyncConfig sessionConfig,
+    ICommandExecutor source,
+    ICommandExecutor target,
+    TargetEndpoint? targetEndpoint,
+    string sessionId,
+    DateTimeOffset sessionStartedAt,
+    string sourceHostname,
+    string targetHostname,
+    IReadOnlyList<string> sourceReservedDirectories,
+    Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log,
+    Action<string, ProgressUpdate> progress)
 {
-    private readonly Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log;
-    private readonly Action<string, ProgressUpdate> progress;
-
-    public JobContext(
-        string jobName,
-        ConfigSection config,
-        SyncConfig sessionConfig,
-        ICommandExecutor source,
-        ICommandExecutor target,
-        TargetEndpoint? targetEndpoint,
-        EventBus events,
-        string sessionId,
-        DateTimeOffset sessionStartedAt,
-        string sourceHostname,
-        string targetHostname,
-        IReadOnlyList<string> sourceReservedDirectories,
-        Action<string, SyncHost, LogLevel, string, IReadOnlyDictionary<string, object?>?, Exception?> log,
-        Action<string, ProgressUpdate> progress)
-    {
-        JobName = jobName;
-        Config = config;
-        SessionConfig = sessionConfig;
-        Source = source;
-        Target = target;
-        TargetEndpoint = targetEndpoint;
-        Events = events;
-        SessionId = sessionId;
-        SessionStartedAt = sessionStartedAt;
-        SourceHostname = sourceHostname;
-        TargetHostname = targetHostname;
-        SourceReservedDirectories = sourceReservedDirectories;
-        this.log = log;
-        this.progress = progress;
-    }
-
-    public string JobName { get; }
+    public string JobName { get; } = jobName;
 
     /// <summary>The job's own section of the config, already validated against its schema.</summary>
-    public ConfigSection Config { get; }
+    public ConfigSection Config { get; } = config;
 
     /// <summary>The whole session config (system jobs read their settings from it).</summary>
-    public SyncConfig SessionConfig { get; }
+    public SyncConfig SessionConfig { get; } = sessionConfig;
 
-    public ICommandExecutor Source { get; }
+    public ICommandExecutor Source { get; } = source;
 
-    public ICommandExecutor Target { get; }
+    public ICommandExecutor Target { get; } = target;
 
-    public TargetEndpoint? TargetEndpoint { get; }
+    public TargetEndpoint? TargetEndpoint { get; } = targetEndpoint;
 
     /// <summary>
     /// The session's private directory on the target (where its lock is: mode 0700, this user's only), for
@@ -71,19 +49,17 @@ public sealed class JobContext
     /// </summary>
     public string? TargetPrivateDirectory { get; init; }
 
-    public EventBus Events { get; }
-
-    public string SessionId { get; }
+    public string SessionId { get; } = sessionId;
 
     /// <summary>When the session began, on this machine's clock.</summary>
-    public DateTimeOffset SessionStartedAt { get; }
+    public DateTimeOffset SessionStartedAt { get; } = sessionStartedAt;
 
-    public string SourceHostname { get; }
+    public string SourceHostname { get; } = sourceHostname;
 
-    public string TargetHostname { get; }
+    public string TargetHostname { get; } = targetHostname;
 
     /// <summary>The directories this DiskTools process keeps its data, logs and locks in (on the source): never synced.</summary>
-    public IReadOnlyList<string> SourceReservedDirectories { get; }
+    public IReadOnlyList<string> SourceReservedDirectories { get; } = sourceReservedDirectories;
 
     public ICommandExecutor On(SyncHost host) => host == SyncHost.Source ? Source : Target;
 

@@ -12,15 +12,9 @@ namespace DiskTools.Engine.Sync.Jobs;
 /// sync can be undone by hand; then retention on both hosts. The btrfs work is the shared snapshot engine's
 /// (<see cref="BtrfsSnapshotService"/>); this job decides what to snapshot where and reports it.
 /// </summary>
-public sealed class SnapshotJob : SyncJob
+public sealed class SnapshotJob() : SyncJob(JobName, "Read-only btrfs snapshots before and after the sync, on both hosts.", required: true)
 {
     public const string JobName = "btrfs_snapshots";
-
-    public override string Name => JobName;
-
-    public override bool Required => true;
-
-    public override string Description => "Read-only btrfs snapshots before and after the sync, on both hosts.";
 
     public override IEnumerable<string> Plan(JobContext context)
     {
@@ -87,10 +81,10 @@ public sealed class SnapshotJob : SyncJob
     public override Task ExecuteAsync(JobContext context, CancellationToken cancellationToken) => TakeAsync(context, SnapshotPhase.PreSync, cancellationToken);
 
     /// <summary>
-    /// Retention on both hosts, by the one rule of <see cref="RetentionPlanner"/>: the listing is read afresh,
-    /// this session's snapshots and anything created since it began stay, and so does the newest pre-sync
-    /// snapshot of each subvolume; manual snapshots are never touched. A failure is logged as an error (the
-    /// session fails) and retention goes on with the next snapshot and the other host.
+    /// Retention on both hosts, by the one engine rule (<see cref="SnapshotRetention"/>): the listing is read
+    /// afresh, this session's snapshots and anything created since it began stay, and so does the newest
+    /// pre-sync snapshot of each subvolume; manual snapshots are never touched. A failure is logged as an error
+    /// (the session fails) and retention goes on with the next snapshot and the other host.
     /// </summary>
     public async Task ApplyRetentionAsync(JobContext context, CancellationToken cancellationToken)
     {
@@ -103,10 +97,7 @@ public sealed class SnapshotJob : SyncJob
             BtrfsSnapshotService service = ServiceFor(context, host);
             try
             {
-                // What is there now, not what the session saw when it started.
-                await service.RefreshAsync(cancellationToken).ConfigureAwait(false);
-                IReadOnlyList<BtrfsSnapshot> existing = await service.ListAsync(new SnapshotFilter(config.Subvolumes), cancellationToken).ConfigureAwait(false);
-                plan = BtrfsSnapshotService.PlanRetention(existing, policy, DateTime.UtcNow, guard);
+                plan = await SnapshotRetention.PlanAsync(service, s => config.Subvolumes.Contains(s, StringComparer.Ordinal), policy, guard, cancellationToken).ConfigureAwait(false);
             }
             catch (DiskToolsException e)
             {
@@ -119,35 +110,10 @@ public sealed class SnapshotJob : SyncJob
                 context.Log(host, LogLevel.Warning, "Retention: " + notice);
             }
 
-            int removed = 0, failed = 0;
-            foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
-            {
-                foreach (ProtectedSnapshot kept in session.Protected)
-                {
-                    context.Log(host, LogLevel.Info, $"Retention keeps {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}",
-                        Fields(("path", kept.Snapshot.Path), ("snapshot_session", session.SessionId)));
-                }
-
-                foreach (BtrfsSnapshot doomed in session.ToRemove)
-                {
-                    try
-                    {
-                        await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
-                        removed++;
-                        context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path} ({session.Reason})", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
-                    }
-                    catch (DiskToolsException e)
-                    {
-                        failed++;
-                        context.Log(host, LogLevel.Error, $"Retention could not remove {doomed.Path} on {context.HostnameOf(host)}: {e.Message}",
-                            Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)), e);
-                    }
-                }
-            }
-
-            context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)"
-                + (failed > 0 ? $", {failed} could not be removed" : string.Empty),
-                Fields(("removed", removed), ("failed", failed)));
+            RetentionOutcome outcome = await SnapshotRetention.ApplyAsync(service, plan, new RetentionLog(context, host), cancellationToken).ConfigureAwait(false);
+            context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {outcome.Removed} snapshot(s)"
+                + (outcome.Failed > 0 ? $", {outcome.Failed} could not be removed" : string.Empty),
+                Fields(("removed", outcome.Removed), ("failed", outcome.Failed)));
         }
     }
 
@@ -190,5 +156,23 @@ public sealed class SnapshotJob : SyncJob
         }
 
         return taken;
+    }
+
+    /// <summary>Retention's steps as the session's log lines.</summary>
+    private sealed class RetentionLog(JobContext context, SyncHost host) : IRetentionObserver
+    {
+        public void Kept(ProtectedSnapshot kept, RetentionDecision session)
+            => context.Log(host, LogLevel.Info, $"Retention keeps {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}",
+                Fields(("path", kept.Snapshot.Path), ("snapshot_session", session.SessionId)));
+
+        public void Removed(BtrfsSnapshot snapshot, RetentionDecision session)
+            => context.Log(host, LogLevel.Info, $"Retention removed {snapshot.Path} ({session.Reason})", Fields(("path", snapshot.Path), ("snapshot_session", snapshot.SessionId)));
+
+        public bool Failed(BtrfsSnapshot snapshot, RetentionDecision session, DiskToolsException error)
+        {
+            context.Log(host, LogLevel.Error, $"Retention could not remove {snapshot.Path} on {context.HostnameOf(host)}: {error.Message}",
+                Fields(("path", snapshot.Path), ("snapshot_session", snapshot.SessionId)), error);
+            return true;
+        }
     }
 }

@@ -12,17 +12,20 @@ namespace DiskTools.Engine.Sync.Jobs;
 /// <see cref="AbortAsync"/> stops whatever the job still has running on either host. Processes started
 /// through <see cref="StartAsync"/> are tracked, so the default abort ends them all.
 /// </summary>
-public abstract class SyncJob
+/// <param name="name">The job's name: its key in sync_jobs and its config section.</param>
+/// <param name="description">One line for plans and help.</param>
+/// <param name="required">Required jobs are system jobs: always run, cannot be switched off in sync_jobs.</param>
+public abstract class SyncJob(string name, string description, bool required = false)
 {
     private readonly ConcurrentDictionary<IRunningCommand, SyncHost> running = new();
 
-    public abstract string Name { get; }
+    public string Name { get; } = name;
 
     /// <summary>Required jobs are system jobs: always run, cannot be switched off in sync_jobs.</summary>
-    public virtual bool Required => false;
+    public bool Required { get; } = required;
 
     /// <summary>One line for plans and help.</summary>
-    public abstract string Description { get; }
+    public string Description { get; } = description;
 
     /// <summary>Phase 3: what on the live hosts would stop this job. Empty when all is well.</summary>
     public virtual Task<IReadOnlyList<ValidationProblem>> ValidateAsync(JobContext context, CancellationToken cancellationToken)

@@ -10,10 +10,15 @@ public interface ISyncEventConsumer
 }
 
 /// <summary>
-/// The one path every event of a session takes (log lines, progress, connection changes). Publishing
-/// hands the event to each consumer in turn under a lock, so consumers see events in one global order and
-/// need no locking of their own; consumers only queue or append, so the lock is held briefly. A consumer
-/// that throws is dropped rather than allowed to break the session.
+/// The one path every event of a session takes (log lines and progress) to its two consumers: the caller's
+/// <see cref="Output.IOutputWriter"/> (through <see cref="OutputEventConsumer"/>, the interface every other
+/// cmdlet reports through) and the JSON-lines log file. The bus stays beside IOutputWriter, not instead of
+/// it, because the log file needs what the writer's streams drop: six levels rather than PowerShell's
+/// streams, the job and host of each line, its structured fields, the session records kept whatever the
+/// file's threshold, and a threshold of its own. Publishing hands the event to each consumer in turn under
+/// a lock, so consumers see events in one global order and need no locking of their own; consumers only
+/// queue or append, so the lock is held briefly. A consumer that throws is dropped rather than allowed to
+/// break the session.
 /// </summary>
 public sealed class EventBus : IDisposable
 {

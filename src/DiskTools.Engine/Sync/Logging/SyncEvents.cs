@@ -62,13 +62,5 @@ public sealed record ProgressUpdate(
 public sealed record ProgressEvent(DateTimeOffset Timestamp, string Job, ProgressUpdate Update, bool Completed = false)
     : SyncEvent(Timestamp);
 
-/// <summary>The state of the SSH connection to the target.</summary>
-public sealed record ConnectionChangedEvent(DateTimeOffset Timestamp, string Status, double? LatencyMilliseconds)
-    : SyncEvent(Timestamp);
-
-/// <summary>The session moved to another state of its lifecycle.</summary>
-public sealed record StateChangedEvent(DateTimeOffset Timestamp, Session.SyncSessionState From, Session.SyncSessionState To)
-    : SyncEvent(Timestamp);
-
 /// <summary>The config is loaded: consumers that depend on its settings (log thresholds) adjust to it.</summary>
 public sealed record SessionConfiguredEvent(DateTimeOffset Timestamp, Config.SyncConfig Config) : SyncEvent(Timestamp);

@@ -22,15 +22,9 @@ public sealed record FreeSpace(string Path, long TotalBytes, long FreeBytes)
 /// with <see cref="DiskSpaceCriticalError"/> as soon as either drops below the runtime minimum — a sync
 /// that fills a disk can break the very system it is protecting.
 /// </summary>
-public sealed class DiskSpaceMonitor : SyncJob
+public sealed class DiskSpaceMonitor() : SyncJob(JobName, "Watches free disk space on both hosts.", required: true)
 {
     public const string JobName = "disk_monitor";
-
-    public override string Name => JobName;
-
-    public override bool Required => true;
-
-    public override string Description => "Watches free disk space on both hosts.";
 
     public override IEnumerable<string> Plan(JobContext context)
     {

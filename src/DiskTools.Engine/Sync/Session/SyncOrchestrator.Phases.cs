@@ -335,7 +335,7 @@ public sealed partial class SyncOrchestrator
     }
 
     private JobContext ContextFor(SyncJob job)
-        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport), bus,
+        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport),
             Session.SessionId, Session.StartedAt, Session.SourceHostname, Session.TargetHostname, ReservedDirectories(), JobLog, PublishProgress)
         {
             TargetPrivateDirectory = targetLock?.PrivateDirectory,
@@ -355,7 +355,6 @@ public sealed partial class SyncOrchestrator
 
     private void OnConnectionChanged(object? sender, ConnectionEvent change)
     {
-        bus.Publish(new ConnectionChangedEvent(DateTimeOffset.UtcNow, change.State.ToString().ToLowerInvariant(), change.RoundTrip?.TotalMilliseconds));
         LogLevel level = change.State switch
         {
             ConnectionState.Alive => LogLevel.Debug,

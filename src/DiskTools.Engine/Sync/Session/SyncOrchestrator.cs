@@ -15,7 +15,8 @@ namespace DiskTools.Engine.Sync.Session;
 /// job's checks against the live hosts) → Executing (disk monitor in the background, pre-sync snapshots on
 /// both hosts, the sync jobs in config order, post-sync snapshots, retention) → Completed; any failure or
 /// Ctrl+C goes through Cleanup (stop the monitor, abort the running job on both hosts, release both locks,
-/// close SSH, finish the log) to Failed or Interrupted. Everything is reported through the event bus.
+/// close SSH, finish the log) to Failed or Interrupted. Everything is reported as events on the session's
+/// bus, which carries them to the caller's <see cref="IOutputWriter"/> and to the JSON-lines log file.
 /// </summary>
 public sealed partial class SyncOrchestrator
 {
@@ -71,9 +72,9 @@ public sealed partial class SyncOrchestrator
     public async Task<SyncSession> RunAsync(CancellationToken stop)
     {
         clock.Start();
-        foreach (ISyncEventConsumer consumer in options.Consumers)
+        if (options.Output is { } output)
         {
-            bus.Subscribe(consumer);
+            bus.Subscribe(new OutputEventConsumer(output, HostnameOf, $"Sync to {options.Target.Host}", options.ConsoleLevel));
         }
 
         OpenLogFile();
@@ -164,11 +165,11 @@ public sealed partial class SyncOrchestrator
     {
         if (options.WhatIf)
         {
-            options.ShouldProcess?.Invoke(Session.TargetHostname, PlanSummary());
+            options.Output?.ShouldProcess(Session.TargetHostname, PlanSummary());
             return false;
         }
 
-        return options.ShouldProcess?.Invoke(Session.TargetHostname, PlanSummary()) ?? true;
+        return options.Output?.ShouldProcess(Session.TargetHostname, PlanSummary()) ?? true;
     }
 
     private string PlanSummary()
@@ -206,7 +207,6 @@ public sealed partial class SyncOrchestrator
 
     private void OnStateChanged(SyncSessionState from, SyncSessionState to)
     {
-        bus.Publish(new StateChangedEvent(DateTimeOffset.UtcNow, from, to));
         // A record: always in the file (the lifecycle is what a post-mortem reads first), DEBUG on the console.
         Record(LogLevel.Debug, $"State {from} -> {to}", "state", ("from_state", from.ToString()), ("to_state", to.ToString()));
     }

@@ -1,3 +1,4 @@
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Remoting.Ssh;
 using DiskTools.Engine.Sync.Logging;
@@ -19,17 +20,21 @@ public sealed record SyncRunOptions
     /// <summary>Validate everything and report the plan; change nothing on either host and write no log file.</summary>
     public bool WhatIf { get; init; }
 
-    /// <summary>Asked once, after validation, before anything changes (target, action); false ends the run there.</summary>
-    public Func<string, string, bool>? ShouldProcess { get; init; }
+    /// <summary>
+    /// Where the session reports — its log lines at or above the console threshold, errors, warnings and
+    /// progress — and whose ShouldProcess is asked once, after validation, before anything changes (false ends
+    /// the run there). Null reports only to the log file and asks nothing.
+    /// </summary>
+    public IOutputWriter? Output { get; init; }
+
+    /// <summary>Lowers the console threshold below the config's log_cli_level (-Verbose: FULL, -Debug: DEBUG).</summary>
+    public LogLevel? ConsoleLevel { get; init; }
 
     /// <summary>Where session logs go; null means $XDG_DATA_HOME/disktools/logs.</summary>
     public string? LogDirectory { get; init; }
 
     /// <summary>Where the local lock lives; null means $XDG_RUNTIME_DIR/disktools.</summary>
     public string? LockDirectory { get; init; }
-
-    /// <summary>Extra consumers of the session's events (the cmdlet's console pump).</summary>
-    public IReadOnlyList<ISyncEventConsumer> Consumers { get; init; } = [];
 
     /// <summary>How the source is driven; null means this machine (<see cref="LocalExecutor"/>).</summary>
     public Func<ICommandExecutor>? SourceFactory { get; init; }

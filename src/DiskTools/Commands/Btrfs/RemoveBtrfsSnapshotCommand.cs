@@ -43,7 +43,6 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
             return;
         }
 
-        IOutputWriter output = this;
         foreach (BtrfsSnapshot snapshot in InputObject)
         {
             // A piped snapshot names its own host and directory; -ComputerName binds from its ComputerName.
@@ -52,7 +51,7 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
                 ? SnapshotDirectory
                 : Path.GetDirectoryName(snapshot.Path) ?? SnapshotDirectory;
             BtrfsSnapshotService service = await GetServiceAsync(computerName, directory, cancellationToken).ConfigureAwait(false);
-            await RemoveOneAsync(service, snapshot, reason: null, cancellationToken).ConfigureAwait(false);
+            await RemoveOneAsync(service, snapshot, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -60,10 +59,9 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
     {
         BtrfsSnapshotService service = await GetServiceAsync(ComputerName, null, cancellationToken).ConfigureAwait(false);
         WildcardPattern[] patterns = (Subvolume ?? []).Select(p => WildcardPattern.Get(p, WildcardOptions.None)).ToArray();
-        IEnumerable<BtrfsSnapshot> candidates = (await service.ListAsync(null, cancellationToken).ConfigureAwait(false))
-            .Where(s => patterns.Length == 0 || patterns.Any(p => p.IsMatch(s.Subvolume)));
+        Func<string, bool>? selected = patterns.Length == 0 ? null : subvolume => patterns.Any(p => p.IsMatch(subvolume));
         int? maxAge = MyInvocation.BoundParameters.ContainsKey(nameof(MaxAgeDays)) ? MaxAgeDays : null;
-        RetentionPlan plan = BtrfsSnapshotService.PlanRetention(candidates, new RetentionPolicy(KeepRecent, maxAge), DateTime.UtcNow);
+        RetentionPlan plan = await SnapshotRetention.PlanAsync(service, selected, new RetentionPolicy(KeepRecent, maxAge), guard: null, cancellationToken).ConfigureAwait(false);
         IOutputWriter output = this;
         foreach (string notice in plan.Notices)
         {
@@ -84,20 +82,13 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
             output.WriteVerbose($"Leaving {kept.Snapshot.Path}: {kept.Reason}.");
         }
 
-        foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
-        {
-            foreach (BtrfsSnapshot snapshot in session.ToRemove)
-            {
-                await RemoveOneAsync(service, snapshot, session.Reason, cancellationToken).ConfigureAwait(false);
-            }
-        }
+        await SnapshotRetention.ApplyAsync(service, plan, new Confirmed(output), cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RemoveOneAsync(BtrfsSnapshotService service, BtrfsSnapshot snapshot, string? reason, CancellationToken cancellationToken)
+    private async Task RemoveOneAsync(BtrfsSnapshotService service, BtrfsSnapshot snapshot, CancellationToken cancellationToken)
     {
         IOutputWriter output = this;
-        string action = reason is null ? "Delete btrfs snapshot" : $"Delete btrfs snapshot (session {snapshot.SessionId}: {reason})";
-        if (!output.ShouldProcess($"{snapshot.Host}:{snapshot.Path}", action))
+        if (!output.ShouldProcess(Target(snapshot), "Delete btrfs snapshot"))
         {
             return;
         }
@@ -109,6 +100,37 @@ public sealed class RemoveBtrfsSnapshotCommand : BtrfsCmdletBase
         catch (DiskToolsException e) when (!IsHostWide(e))
         {
             output.WriteError(e.ToError());
+        }
+    }
+
+    private static string Target(BtrfsSnapshot snapshot) => $"{snapshot.Host}:{snapshot.Path}";
+
+    /// <summary>
+    /// Retention's deletions, each confirmed (-WhatIf, -Confirm) and each failure a non-terminating error, except
+    /// one that no other deletion on the host could survive. The plan was shown as verbose output already.
+    /// </summary>
+    private sealed class Confirmed(IOutputWriter output) : IRetentionObserver
+    {
+        public bool ShouldRemove(BtrfsSnapshot snapshot, RetentionDecision session)
+            => output.ShouldProcess(Target(snapshot), $"Delete btrfs snapshot (session {snapshot.SessionId}: {session.Reason})");
+
+        public void Kept(ProtectedSnapshot kept, RetentionDecision session)
+        {
+        }
+
+        public void Removed(BtrfsSnapshot snapshot, RetentionDecision session)
+        {
+        }
+
+        public bool Failed(BtrfsSnapshot snapshot, RetentionDecision session, DiskToolsException error)
+        {
+            if (IsHostWide(error))
+            {
+                return false;
+            }
+
+            output.WriteError(error.ToError());
+            return true;
         }
     }
 }

@@ -69,12 +69,6 @@ public sealed class StartSyncSessionCommand : AsyncPSCmdlet
         IOutputWriter output = this;
         bool whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? w) && w is SwitchParameter { IsPresent: true };
         LogLevel? requested = IsSet("Debug") ? LogLevel.Debug : IsSet("Verbose") ? LogLevel.Full : null;
-        SyncOrchestrator? orchestrator = null;
-        var consumer = new PipelineEventConsumer(
-            output,
-            host => orchestrator is null ? ComputerName : host == SyncHost.Source ? orchestrator.Session.SourceHostname : orchestrator.Session.TargetHostname,
-            $"Sync to {ComputerName}",
-            requested);
         var options = new SyncRunOptions
         {
             Target = new SshConnectionOptions
@@ -91,10 +85,10 @@ public sealed class StartSyncSessionCommand : AsyncPSCmdlet
             ConfigPath = ConfigPath is null ? null : Resolve(ConfigPath),
             Jobs = Job,
             WhatIf = whatIf,
-            ShouldProcess = output.ShouldProcess,
-            Consumers = [consumer],
+            Output = output,
+            ConsoleLevel = requested,
         };
-        orchestrator = new SyncOrchestrator(options);
+        var orchestrator = new SyncOrchestrator(options);
         SyncSession session = await orchestrator.RunAsync(cancellationToken).ConfigureAwait(false);
         output.WriteObject(session);
     }

@@ -1,10 +1,11 @@
 using DiskTools.Engine.Output;
-using DiskTools.Engine.Sync.Logging;
+using DiskTools.Engine.Sync.Session;
 
-namespace DiskTools.Commands.Sync;
+namespace DiskTools.Engine.Sync.Logging;
 
 /// <summary>
-/// Carries a session's events to the pipeline (through the cmdlet's queue, drained on the pipeline thread):
+/// Carries a session's events to the engine's <see cref="IOutputWriter"/>, the interface every cmdlet reports
+/// through (the cmdlet's queue, drained on the pipeline thread), so a session shows as any other operation:
 /// DEBUG → Write-Debug, FULL → Write-Verbose, INFO → Write-Information, WARNING → Write-Warning, ERROR and
 /// CRITICAL → non-terminating Write-Error with the failure's own error id. The console threshold is the
 /// config's log_cli_level, lowered to FULL by -Verbose and to DEBUG by -Debug. Progress: activity 1 for the
@@ -12,7 +13,7 @@ namespace DiskTools.Commands.Sync;
 /// escaped with <see cref="TerminalText"/> first: messages carry text from the target (hostnames, stderr,
 /// rsync's itemized paths) that must not reach the terminal as control sequences.
 /// </summary>
-internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost, string> hostnames, string activity, LogLevel? requested) : ISyncEventConsumer
+internal sealed class OutputEventConsumer(IOutputWriter output, Func<SyncHost, string> hostnames, string activity, LogLevel? requested) : ISyncEventConsumer
 {
     private const int SessionActivityId = 1;
     private readonly Dictionary<string, (int Id, ProgressThrottle Throttle, bool Open)> activities = new(StringComparer.Ordinal);
@@ -80,7 +81,7 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
 
     private void Show(ProgressEvent progress)
     {
-        bool isSession = progress.Job == Engine.Sync.Session.SyncOrchestrator.OrchestratorJob;
+        bool isSession = progress.Job == SyncOrchestrator.OrchestratorJob;
         if (!activities.TryGetValue(progress.Job, out var state))
         {
             if (progress.Completed)
@@ -88,7 +89,7 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
                 return;
             }
 
-            state = (isSession ? SessionActivityId : SessionActivityId + 1 + activities.Keys.Count(k => k != Engine.Sync.Session.SyncOrchestrator.OrchestratorJob),
+            state = (isSession ? SessionActivityId : SessionActivityId + 1 + activities.Keys.Count(k => k != SyncOrchestrator.OrchestratorJob),
                 new ProgressThrottle(TimeSpan.FromMilliseconds(200), TimeSpan.Zero), false);
         }
 
@@ -116,5 +117,5 @@ internal sealed class PipelineEventConsumer(IOutputWriter output, Func<SyncHost,
         activities[progress.Job] = (state.Id, state.Throttle, true);
     }
 
-    private string Title(string job) => job == Engine.Sync.Session.SyncOrchestrator.OrchestratorJob ? activity : job;
+    private string Title(string job) => job == SyncOrchestrator.OrchestratorJob ? activity : job;
 }
