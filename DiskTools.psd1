@@ -14,7 +14,7 @@
         'Get-DiskToolsDependency'
         'Invoke-Reconciliation'
         'Get-FileRecord'
-        'Get-SyncOperation'
+        'Get-ReconciliationOperation'
         'Get-ReconciliationStatus'
         'New-BtrfsSnapshot'
         'Get-BtrfsSnapshot'
@@ -30,7 +30,7 @@
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
-    AliasesToExport      = @()
+    AliasesToExport      = @('Get-SyncOperation')
     PrivateData          = @{
         PSData = @{
             Tags       = @('disk', 'du', 'btrfs', 'snapshot', 'rsync', 'ssh', 'postgresql', 'inventory', 'Linux')

@@ -96,18 +96,18 @@ $why = @{
         Setup = { param($c) New-ExamplePhotos $c; Invoke-Reconciliation -Path $c.Photos -ConnectionString $c.Connection | Out-Null }
         Expect = '\s3\s+False\s+manual\s+completed'; NotExpect = '#ERR'
     }
-    'Get-SyncOperation.md#1' = @{
+    'Get-ReconciliationOperation.md#1' = @{
         Needs = 'Postgres'; Substitute = @(@{ Find = '/srv/photos'; Replace = '{{Photos}}'; Because = $why.Photos })
         Setup = { param($c) New-ExamplePhotos $c; 1..6 | ForEach-Object { Invoke-Reconciliation -Path $c.Photos -NoHash -ConnectionString $c.Connection | Out-Null } }
         Check = { param($c, $r) @($r.StandardOutput -split "`n" | Where-Object { $_ -match '\b(completed|Completed)\b' }).Count | Should -Be 5 }
     }
-    'Get-SyncOperation.md#2' = @{
+    'Get-ReconciliationOperation.md#2' = @{
         Needs = 'Postgres'; Because = 'two registered trees with two passes each: one line per root'
         Setup = { param($c) New-ExamplePhotos $c; $other = "$($c.Scratch)/other"; New-ExampleTree $other @{ 'x.txt' = 1 }
             foreach ($root in $c.Photos, $other, $c.Photos, $other) { Invoke-Reconciliation -Path $root -NoHash -ConnectionString $c.Connection | Out-Null } }
         Check = { param($c, $r) @($r.StandardOutput -split "`n" | Where-Object { $_ -match '\bcompleted\b' }).Count | Should -Be 2 }
     }
-    'Get-SyncOperation.md#3' = @{
+    'Get-ReconciliationOperation.md#3' = @{
         Needs = 'Postgres'; Because = 'a registered tree with a completed pass: the filter leaves nothing'
         Setup = { param($c) New-ExamplePhotos $c; Invoke-Reconciliation -Path $c.Photos -NoHash -ConnectionString $c.Connection | Out-Null }
         Check = { param($c, $r) $r.StandardOutput.Trim() | Should -BeNullOrEmpty }

@@ -1,4 +1,4 @@
-# Invoke-Reconciliation, Get-FileRecord, Get-SyncOperation and Get-ReconciliationStatus as users run them in
+# Invoke-Reconciliation, Get-FileRecord, Get-ReconciliationOperation and Get-ReconciliationStatus as users run them in
 # pwsh, against a real PostgreSQL database (the shared fixture, a fresh database for this file).
 BeforeAll {
     . $PSScriptRoot/TestHelpers.ps1
@@ -32,10 +32,10 @@ Describe 'Invoke-Reconciliation' {
         Remove-Item -LiteralPath $script:Parent -Recurse -Force
     }
 
-    It 'reconciles a tree into one SyncOperation that counts what it found' {
+    It 'reconciles a tree into one ReconciliationOperation that counts what it found' {
         $script:FirstPass.Count | Should -Be 1
         $operation = $script:FirstPass[0]
-        $operation.PSObject.TypeNames[0] | Should -Be 'DiskTools.Engine.Reconciliation.SyncOperation'
+        $operation.PSObject.TypeNames[0] | Should -Be 'DiskTools.Engine.Reconciliation.ReconciliationOperation'
         $operation.FilesAdded | Should -Be 4
         $operation.Status | Should -Be 'completed'
         $operation.OperationType | Should -Be 'manual'
@@ -125,7 +125,7 @@ Describe 'Invoke-Reconciliation' {
             try { Invoke-Reconciliation -Path (Join-Path $script:Parent 'missing*'), $fresh -ErrorAction Stop } catch { $thrown = $_ }
             Assert-ErrorRecord $thrown -Id PathNotFound -Category ObjectNotFound
             Get-ReconciliationStatus -Path $fresh -ErrorAction SilentlyContinue -ErrorVariable unknown | Should -BeNullOrEmpty
-            Assert-ErrorRecord $unknown[0] -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $fresh
+            Assert-ErrorRecord $unknown[0] -Id InventoryRootNotFound -Category ObjectNotFound -Target $fresh
         } finally {
             Remove-Item -LiteralPath $fresh -Recurse -Force
         }
@@ -217,11 +217,11 @@ Describe 'Get-FileRecord' {
         @(Get-ReconciliationStatus -Path $script:Photos | Get-FileRecord).Count | Should -Be 4
     }
 
-    It 'names an unknown root as InventoryRepositoryNotFound' {
+    It 'names an unknown root as InventoryRootNotFound' {
         $unknown = Join-Path $script:Photos 'photos'
         Get-FileRecord -Path $unknown -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        Assert-ErrorRecord $problems[0] -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $unknown
-        { Get-FileRecord -Path $unknown -ErrorAction Stop } | Should -Throw -ErrorId 'InventoryRepositoryNotFound,*'
+        Assert-ErrorRecord $problems[0] -Id InventoryRootNotFound -Category ObjectNotFound -Target $unknown
+        { Get-FileRecord -Path $unknown -ErrorAction Stop } | Should -Throw -ErrorId 'InventoryRootNotFound,*'
     }
 
     It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
@@ -238,47 +238,47 @@ Describe 'Get-FileRecord' {
     }
 }
 
-Describe 'Get-SyncOperation' {
+Describe 'Get-ReconciliationOperation' {
     It 'returns the newest operations first, -Last of them' {
-        $operations = @(Get-SyncOperation -Path $script:Photos -Last 1)
+        $operations = @(Get-ReconciliationOperation -Path $script:Photos -Last 1)
         $operations.Count | Should -Be 1
-        $all = @(Get-SyncOperation -Path $script:Photos)
+        $all = @(Get-ReconciliationOperation -Path $script:Photos)
         $all.Count | Should -BeGreaterOrEqual 2
         $operations[0].Id | Should -Be $all[0].Id
         $all.StartTime | Should -Be ($all.StartTime | Sort-Object -Descending)
     }
 
     It 'works with the object cmdlets, views and CliXml' {
-        Assert-PipelineFriendly -Objects @(Get-SyncOperation -Path $script:Photos) -TypeName 'DiskTools.Engine.Reconciliation.SyncOperation' -KeyProperty Id -NumericProperty FilesAdded
+        Assert-PipelineFriendly -Objects @(Get-ReconciliationOperation -Path $script:Photos) -TypeName 'DiskTools.Engine.Reconciliation.ReconciliationOperation' -KeyProperty Id -NumericProperty FilesAdded
     }
 
     It 'refuses a path of another provider as NotFileSystemPath and still lists the other roots' {
-        $operations = @(Get-SyncOperation -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
+        $operations = @(Get-ReconciliationOperation -Path Env:/HOME, $script:Photos -ErrorVariable problems -ErrorAction SilentlyContinue)
         $operations.RootPath | Select-Object -Unique | Should -Be $script:Photos
         $problems.Count | Should -Be 1
         Assert-ErrorRecord $problems[0] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
     }
 
     It 'refuses -Last 0 at binding' {
-        { Get-SyncOperation -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
+        { Get-ReconciliationOperation -Last 0 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,*'
     }
 
     It 'completes its parameter names and root paths' {
-        Get-CompletionText 'Get-SyncOperation -La' | Should -Be '-Last'
-        Get-CompletionText 'Get-SyncOperation -Co' | Should -Be '-ConnectionString'
-        Get-CompletionText 'Get-SyncOperation -Cr' | Should -Be '-Credential'
-        $names = Get-CompletionText 'Get-SyncOperation -'
+        Get-CompletionText 'Get-ReconciliationOperation -La' | Should -Be '-Last'
+        Get-CompletionText 'Get-ReconciliationOperation -Co' | Should -Be '-ConnectionString'
+        Get-CompletionText 'Get-ReconciliationOperation -Cr' | Should -Be '-Credential'
+        $names = Get-CompletionText 'Get-ReconciliationOperation -'
         foreach ($name in '-Path', '-Last', '-ConnectionString', '-Credential') { $names | Should -Contain $name }
         $names | Should -Not -Contain '-Filter'
         $prefix = $script:Photos.Substring(0, $script:Photos.Length - 2)
-        Get-CompletionText "Get-SyncOperation $prefix" | Should -Contain $script:Photos
-        Get-CompletionText "Get-SyncOperation -Last 5 -Path $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-ReconciliationOperation $prefix" | Should -Contain $script:Photos
+        Get-CompletionText "Get-ReconciliationOperation -Last 5 -Path $prefix" | Should -Contain $script:Photos
     }
 
-    It 'names an unknown root as InventoryRepositoryNotFound' {
+    It 'names an unknown root as InventoryRootNotFound' {
         $unknown = '/no/such/root'
-        Get-SyncOperation -Path $unknown -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        Assert-ErrorRecord $problems[0] -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $unknown
+        Get-ReconciliationOperation -Path $unknown -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
+        Assert-ErrorRecord $problems[0] -Id InventoryRootNotFound -Category ObjectNotFound -Target $unknown
     }
 }
 

@@ -178,7 +178,7 @@ Describe 'Watch-LucidAudit' {
         $other = New-Filespace 'lucid-unregistered'
         $thrown = $null
         try { Watch-LucidAudit -Path $other -Once -ErrorAction Stop } catch { $thrown = $_ }
-        Assert-ErrorRecord $thrown -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $other
+        Assert-ErrorRecord $thrown -Id InventoryRootNotFound -Category ObjectNotFound -Target $other
     }
 
     It 'reports a file given as root, a missing path and a non-FileSystem path, one error each' {

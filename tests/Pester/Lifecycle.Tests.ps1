@@ -122,9 +122,9 @@ Describe 'Views render live and deserialized objects alike' {
     }
 
     It 'ReconciliationStatus shows NextReconciliation and its whole last operation and root path' {
-        $operation = Get-EngineObject 'DiskTools.Engine.Reconciliation.SyncOperation' @{ OperationType = 'reconciliation'; Status = 'completed'; StartTime = $script:Now }
+        $operation = Get-EngineObject 'DiskTools.Engine.Reconciliation.ReconciliationOperation' @{ OperationType = 'reconciliation'; Status = 'completed'; StartTime = $script:Now }
         $status = Get-EngineObject 'DiskTools.Engine.Reconciliation.ReconciliationStatus' @{
-            RootPath = '/srv/a/rather/long/root/path/of/a/repository'; IsWatching = $true; LastSyncOperation = $operation; NextReconciliation = $script:Now.AddHours(1) }
+            RootPath = '/srv/a/rather/long/root/path/of/a/repository'; IsWatching = $true; LastOperation = $operation; NextReconciliation = $script:Now.AddHours(1) }
         $view = Format-Both $status
         $view.Deserialized | Should -Be $view.Live
         $view.Live | Should -Not -Match '#ERR'

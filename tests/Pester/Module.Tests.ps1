@@ -21,7 +21,13 @@ Describe 'Import-Module DiskTools' {
         $run = Invoke-TestPwsh -Command '(Get-Command -Module DiskTools).Count'
         $run.StandardError | Should -BeNullOrEmpty
         $run.ExitCode | Should -Be 0
-        [int] $run.StandardOutput.Trim() | Should -Be $script:Manifest.CmdletsToExport.Count
+        [int] $run.StandardOutput.Trim() | Should -Be ($script:Manifest.CmdletsToExport.Count + $script:Manifest.AliasesToExport.Count)
+    }
+
+    It 'exports each alias the manifest lists, resolving to one of its cmdlets' {
+        $aliases = Get-Command -Module DiskTools -CommandType Alias
+        $aliases.Name | Sort-Object | Should -Be ($script:Manifest.AliasesToExport | Sort-Object)
+        (Get-Alias Get-SyncOperation).ResolvedCommandName | Should -Be 'Get-ReconciliationOperation'
     }
 
     It 'removes cleanly and imports again' {

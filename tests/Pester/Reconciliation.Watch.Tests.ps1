@@ -33,7 +33,7 @@ BeforeAll {
     }
 
     function Get-Operations([string] $Root, [string] $ConnectionString) {
-        @(Get-SyncOperation -Path $Root -Last 50 -ConnectionString $ConnectionString)
+        @(Get-ReconciliationOperation -Path $Root -Last 50 -ConnectionString $ConnectionString)
     }
 }
 

@@ -157,7 +157,7 @@ Describe 'Set-FileTierState' {
     }
 
     It 'names an unregistered root, a non-FileSystem path and a missing drive in a terminating error: <Root>' -ForEach @(
-        @{ Root = '/no/such/root'; Id = 'InventoryRepositoryNotFound'; Category = 'ObjectNotFound' }
+        @{ Root = '/no/such/root'; Id = 'InventoryRootNotFound'; Category = 'ObjectNotFound' }
         @{ Root = 'Env:/HOME'; Id = 'NotFileSystemPath'; Category = 'InvalidArgument' }
         @{ Root = 'NoSuchDtDrive:/x'; Id = 'PathNotFound'; Category = 'ObjectNotFound' }
     ) {
@@ -196,7 +196,7 @@ Describe 'Set-FileTierState' {
         $pattern = Join-Path $script:Scratch 'state?'
         $thrown = $null
         try { Set-FileTierState -Path $pattern -FilePath none.txt -State Planned -Confirm:$false } catch { $thrown = $_ }
-        Assert-ErrorRecord $thrown -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $pattern
+        Assert-ErrorRecord $thrown -Id InventoryRootNotFound -Category ObjectNotFound -Target $pattern
         Set-FileTierState -Path $script:States -FilePath '*.txt' -State Planned -Confirm:$false -ErrorVariable problems -ErrorAction SilentlyContinue
         Assert-ErrorRecord $problems[0] -Id FileRecordNotFound -Category ObjectNotFound -Target (Join-Path $script:States '*.txt')
     }
@@ -281,14 +281,14 @@ Describe 'Get-UnmatchedAuditEvent' {
 
         $pattern = Join-Path $script:Scratch 'lucid-?'
         Get-UnmatchedAuditEvent -Path $pattern -ErrorVariable problems -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
-        Assert-ErrorRecord $problems[0] -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target $pattern
+        Assert-ErrorRecord $problems[0] -Id InventoryRootNotFound -Category ObjectNotFound -Target $pattern
     }
 
     It 'reports an unregistered root, a non-FileSystem path and a missing drive, one error each, and lists the other roots' {
         $events = @(Get-UnmatchedAuditEvent -Path '/no/such/root', 'Env:/HOME', 'NoSuchDtDrive:/x', $script:Other -ErrorVariable problems -ErrorAction SilentlyContinue)
         $events.EntryPath | Should -Be 'b2.txt', 'b1.txt'
         $problems.Count | Should -Be 3
-        Assert-ErrorRecord $problems[0] -Id InventoryRepositoryNotFound -Category ObjectNotFound -Target '/no/such/root'
+        Assert-ErrorRecord $problems[0] -Id InventoryRootNotFound -Category ObjectNotFound -Target '/no/such/root'
         Assert-ErrorRecord $problems[1] -Id NotFileSystemPath -Category InvalidArgument -Target 'Env:/HOME'
         $problems[1].Exception.Message | Should -Be "'Env:/HOME' is an Environment path; DiskTools works on file-system paths only."
         Assert-ErrorRecord $problems[2] -Id PathNotFound -Category ObjectNotFound -Target 'NoSuchDtDrive:/x'

@@ -64,7 +64,7 @@ public static class InventoryImporter
         }
 
         // The root's partition of file_records is made here, in the import's transaction, when the root has none yet.
-        InventoryRepository repository = await RepositoryStore.RegisterAsync(database, rootPath, withRecordsPartition: false, cancellationToken).ConfigureAwait(false);
+        InventoryRoot inventoryRoot = await RootStore.RegisterAsync(database, rootPath, withRecordsPartition: false, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var create = new NpgsqlCommand("""
@@ -158,14 +158,14 @@ public static class InventoryImporter
             await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (await RootPartition.TryLoadWholeAsync(connection, transaction, repository.Id, RecordColumns, NewRecordsSql, cancellationToken).ConfigureAwait(false) is { } loaded)
+        if (await RootPartition.TryLoadWholeAsync(connection, transaction, inventoryRoot.Id, RecordColumns, NewRecordsSql, cancellationToken).ConfigureAwait(false) is { } loaded)
         {
             inserted = loaded;
             updated = 0;
         }
         else
         {
-            (inserted, updated) = await MergeAsync(connection, transaction, repository.Id, cancellationToken).ConfigureAwait(false);
+            (inserted, updated) = await MergeAsync(connection, transaction, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
         }
 
         // The bad rows reported above are errors the caller may have made terminating (-ErrorAction Stop):
@@ -209,9 +209,9 @@ public static class InventoryImporter
         """;
 
     /// <summary>Upserts the staged rows into a root that already has records (or may get them meanwhile).</summary>
-    private static async Task<(long Inserted, long Updated)> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid repositoryId, CancellationToken cancellationToken)
+    private static async Task<(long Inserted, long Updated)> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
     {
-        // The rows reach the insert in the order of file_records' unique key (repository, path digest), one per
+        // The rows reach the insert in the order of file_records' unique key (root, path digest), one per
         // key (the last row for a path wins): each insert then lands on the index page the previous one
         // touched instead of a random one, which made a million-row import about a quarter faster.
         await using var upsert = new NpgsqlCommand($"""
@@ -227,7 +227,7 @@ public static class InventoryImporter
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
             """, connection, transaction);
         upsert.CommandTimeout = 0;
-        upsert.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        upsert.AddValues(rootId);
         await using NpgsqlDataReader result = await upsert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await result.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (result.GetInt64(0), result.GetInt64(1));

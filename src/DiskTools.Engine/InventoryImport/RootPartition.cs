@@ -1,3 +1,4 @@
+using DiskTools.Engine.Storage;
 using Npgsql;
 
 namespace DiskTools.Engine.InventoryImport;
@@ -5,7 +6,7 @@ namespace DiskTools.Engine.InventoryImport;
 /// <summary>
 /// Loads a root that has no records yet as a whole partition of file_records (one per root, see migration
 /// 0105): the rows go into a table of their own, which is then attached. Its indexes are built once from
-/// the loaded rows and the repository reference is checked by one query, where inserting into
+/// the loaded rows and the root reference is checked by one query, where inserting into
 /// file_records row by row maintained both per row: the bulk of a baseline import's time.
 /// </summary>
 internal static class RootPartition
@@ -14,33 +15,26 @@ internal static class RootPartition
 
     /// <summary>
     /// Inserts <paramref name="rowsSql"/>'s rows (the values of <paramref name="columns"/> after the id and
-    /// the repository id) as the root's new partition, inside <paramref name="transaction"/>, and returns how
+    /// the root id) as the root's new partition, inside <paramref name="transaction"/>, and returns how
     /// many. Returns null when the root already has a partition (its records, or a pass's, are there: the
     /// caller merges instead) or when this database user may not create one, after making sure the root
     /// has its partition for that merge.
     /// </summary>
     public static async Task<long?> TryLoadWholeAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid repositoryId, string columns, string rowsSql, CancellationToken cancellationToken)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, string columns, string rowsSql, CancellationToken cancellationToken)
     {
-        // The lock disktools_ensure_records_partition takes: until this transaction ends, nobody else gives
-        // the root a partition (or writes a record into it), so "no partition" stays true while it loads.
-        // The lock is its own statement: the look that follows must see what a holder committed while it waited.
-        await using (var lockRoot = new NpgsqlCommand(
-            "SELECT pg_advisory_xact_lock(hashtextextended('disktools-records-partition:' || $1::text, 0))", connection, transaction))
-        {
-            lockRoot.CommandTimeout = 0;
-            lockRoot.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-            await lockRoot.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        // The lock disktools_ensure_records_partition takes (migration 0106): until this transaction ends, nobody
+        // else gives the root a partition (or writes a record into it), so "no partition" stays true while it
+        // loads. The lock is its own statement: the look that follows must see what a holder committed while it waited.
+        await connection.ExecuteUnlimitedAsync(transaction, "SELECT disktools_lock_records_partition($1)", cancellationToken, rootId).ConfigureAwait(false);
 
         string partition, ids;
         await using (var probe = new NpgsqlCommand("""
             SELECT disktools_records_partition($1), pg_get_serial_sequence('file_records', 'id')::regclass::oid::text,
-                   EXISTS (SELECT 1 FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-                           WHERE i.inhparent = 'file_records'::regclass AND c.relname = disktools_records_partition($1))
+                   disktools_records_partition_exists($1)
             """, connection, transaction))
         {
-            probe.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+            probe.AddValues(rootId);
             await using NpgsqlDataReader reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
             partition = reader.GetString(0);
@@ -56,7 +50,7 @@ internal static class RootPartition
         await transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
         try
         {
-            await ExecuteAsync(connection, transaction, $"""
+            await connection.ExecuteUnlimitedAsync(transaction, $"""
                 SET LOCAL maintenance_work_mem = '256MB';
                 CREATE TABLE {partition} (LIKE file_records INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS) WITH (fillfactor = 50)
                 """, cancellationToken).ConfigureAwait(false);
@@ -68,13 +62,12 @@ internal static class RootPartition
                 """, connection, transaction))
             {
                 insert.CommandTimeout = 0;
-                insert.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+                insert.AddValues(rootId);
                 rows = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
-            // Builds the partition's share of every index of file_records and checks its repository reference.
-            await ExecuteAsync(connection, transaction,
-                $"ALTER TABLE file_records ATTACH PARTITION {partition} FOR VALUES IN ('{repositoryId:D}')", cancellationToken).ConfigureAwait(false);
+            // Builds the partition's share of every index of file_records and checks its root reference.
+            await connection.ExecuteUnlimitedAsync(transaction, $"ALTER TABLE file_records ATTACH PARTITION {partition} FOR VALUES IN ('{rootId:D}')", cancellationToken).ConfigureAwait(false);
             await transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
             return rows;
         }
@@ -84,15 +77,9 @@ internal static class RootPartition
             // owner's function creates.
             await transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
             await using var ensure = new NpgsqlCommand("SELECT disktools_ensure_records_partition($1)", connection, transaction);
-            ensure.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+            ensure.AddValues(rootId);
             await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

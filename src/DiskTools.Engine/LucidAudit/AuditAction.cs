@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace DiskTools.Engine.LucidAudit;
 
 /// <summary>
@@ -65,4 +67,21 @@ public static class AuditActions
         };
         return action != 0;
     }
+}
+
+/// <summary>
+/// The action codes as SQL literals, for statements over the staging and unmatched tables (which store the
+/// numbers): a statement names each action it selects on, and the number comes from <see cref="AuditAction"/>.
+/// </summary>
+internal static class AuditActionSql
+{
+    public static readonly string FileRead = Code(AuditAction.FileRead);
+    public static readonly string FileWritten = Code(AuditAction.FileWritten);
+    public static readonly string FileCreate = Code(AuditAction.FileCreate);
+    public static readonly string FileDelete = Code(AuditAction.FileDelete);
+    public static readonly string DirectoryDelete = Code(AuditAction.DirectoryDelete);
+    public static readonly string Move = Code(AuditAction.Move);
+    public static readonly string PreHydrate = Code(AuditAction.PreHydrate);
+
+    private static string Code(AuditAction action) => ((short)action).ToString(CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,6 @@
+using DiskTools.Engine.Storage;
 using Npgsql;
+using static DiskTools.Engine.LucidAudit.AuditActionSql;
 
 namespace DiskTools.Engine.LucidAudit;
 
@@ -36,15 +38,15 @@ internal static class AuditApplier
     /// time, not by the round or log that carried them. A directory delete arrives here as a delete of
     /// each record beneath it (see <see cref="ApplyAsync"/>).
     /// </summary>
-    private const string UpdateWithLifecycleSql = """
+    private static readonly string UpdateWithLifecycleSql = $$"""
         WITH agg AS (
             SELECT record_id,
-                   max(event_utc) FILTER (WHERE action IN (1, 2)) AS last_access,
-                   count(*) FILTER (WHERE action IN (1, 2)) AS accesses,
-                   max(event_utc) FILTER (WHERE action = 4) AS last_delete,
-                   max(event_utc) FILTER (WHERE action IN (2, 3)) AS last_recreate
+                   max(event_utc) FILTER (WHERE action IN ({{FileRead}}, {{FileWritten}})) AS last_access,
+                   count(*) FILTER (WHERE action IN ({{FileRead}}, {{FileWritten}})) AS accesses,
+                   max(event_utc) FILTER (WHERE action = {{FileDelete}}) AS last_delete,
+                   max(event_utc) FILTER (WHERE action IN ({{FileWritten}}, {{FileCreate}})) AS last_recreate
             FROM lucid_pending
-            WHERE record_id IS NOT NULL AND action IN (1, 2, 3, 4)
+            WHERE record_id IS NOT NULL AND action IN ({{FileRead}}, {{FileWritten}}, {{FileCreate}}, {{FileDelete}})
             GROUP BY record_id)
         UPDATE file_records r SET
             last_accessed = GREATEST(r.last_accessed, a.last_access),
@@ -71,11 +73,11 @@ internal static class AuditApplier
     /// Applies accesses only (FileRead, FileWritten), for rounds without creates or deletes. A write to a
     /// record marked deleted brings it back when it is dated after the delete, as in the general case.
     /// </summary>
-    private const string UpdateAccessesSql = """
+    private static readonly string UpdateAccessesSql = $$"""
         WITH agg AS (
-            SELECT record_id, max(event_utc) AS last_access, count(*) AS accesses, max(event_utc) FILTER (WHERE action = 2) AS last_write
+            SELECT record_id, max(event_utc) AS last_access, count(*) AS accesses, max(event_utc) FILTER (WHERE action = {{FileWritten}}) AS last_write
             FROM lucid_pending
-            WHERE record_id IS NOT NULL AND action IN (1, 2)
+            WHERE record_id IS NOT NULL AND action IN ({{FileRead}}, {{FileWritten}})
             GROUP BY record_id)
         UPDATE file_records r SET
             last_accessed = GREATEST(r.last_accessed, a.last_access),
@@ -92,36 +94,36 @@ internal static class AuditApplier
         WHERE r.id = a.record_id
         """;
 
-    public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, long largeRoundLines, CancellationToken cancellationToken)
+    public static async Task<ApplyOutcome> ApplyAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, long largeRoundLines, CancellationToken cancellationToken)
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
         // A round can hold a million events: with the default 4 MB the aggregate and the joins below spill to
         // disk in many batches; this transaction's hash tables fit in memory instead (it ends with the transaction).
-        await ExecuteAsync(connection, "SET LOCAL work_mem = '256MB'", cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteUnlimitedAsync(null, "SET LOCAL work_mem = '256MB'", cancellationToken).ConfigureAwait(false);
 
         // The cursors as they are now, locked: the pending set and the final cursor move use the same bounds.
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, """
             SELECT 1 FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id FOR UPDATE
-            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
-        await ExecuteAsync(connection, """
+            """, cancellationToken, tenant, rootId).ConfigureAwait(false);
+        await connection.ExecuteUnlimitedAsync(null, """
             CREATE TEMP TABLE lucid_apply_cursors ON COMMIT DROP AS
             SELECT id, volume_id, last_event_id, staged_line, staged_position
             FROM lucid_audit_cursor
             WHERE tenant_id = $1 AND volume_id = $2 AND staged_line > last_event_id
-            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+            """, cancellationToken, tenant, rootId).ConfigureAwait(false);
         // The planner cannot know how much is pending: the cursor rows and staging rows are usually too fresh
         // for their statistics, and it then probes the inventory's index once per event, which for a large
         // backlog is several times slower than hashing the inventory once. The exact count is known here, so a
         // large round is told to hash.
-        long pendingLines = (long)(await ScalarAsync(connection, "SELECT coalesce(sum(staged_line - last_event_id), 0)::bigint FROM lucid_apply_cursors", cancellationToken).ConfigureAwait(false))!;
+        long pendingLines = (long)(await connection.ScalarUnlimitedAsync("SELECT coalesce(sum(staged_line - last_event_id), 0)::bigint FROM lucid_apply_cursors", cancellationToken).ConfigureAwait(false))!;
         bool large = pendingLines >= largeRoundLines;
         if (large)
         {
             // The leader of the parallel join below also writes every joined row into the temp table. Left to
             // that (and collecting), it no longer holds up the workers: on two cores this CTAS took 1.64 s
             // instead of 1.82 s (mean of five alternating runs).
-            await ExecuteAsync(connection, "SET LOCAL enable_nestloop = off; SET LOCAL parallel_leader_participation = off", cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteUnlimitedAsync(null, "SET LOCAL enable_nestloop = off; SET LOCAL parallel_leader_participation = off", cancellationToken).ConfigureAwait(false);
         }
 
         // Only what the updates read: paths and user names stay in staging and are joined back by key for the
@@ -129,20 +131,20 @@ internal static class AuditApplier
         // The bounds come from the (locked, so unchanged) cursor rows rather than the temp copy above: a query
         // that reads no temp table may run in parallel, and this join of every pending event with the
         // inventory is the largest read of the apply.
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, $$"""
             CREATE TEMP TABLE lucid_pending ON COMMIT DROP AS
             SELECT s.cursor_id, s.line_number, s.event_utc, s.action, r.id AS record_id, false AS handled
             FROM lucid_audit_cursor c
             JOIN staging_lucid_audit s ON s.cursor_id = c.id AND s.line_number > c.last_event_id AND s.line_number <= c.staged_line
-            LEFT JOIN file_records r ON s.action NOT IN (6, 7) AND r.repository_id = c.volume_id AND r.path_digest = s.entry_digest
+            LEFT JOIN file_records r ON s.action NOT IN ({{DirectoryDelete}}, {{Move}}) AND r.repository_id = c.volume_id AND r.path_digest = s.entry_digest
             WHERE c.tenant_id = $1 AND c.volume_id = $2 AND c.staged_line > c.last_event_id
-            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+            """, cancellationToken, tenant, rootId).ConfigureAwait(false);
         if (large)
         {
-            await ExecuteAsync(connection, "RESET enable_nestloop; RESET parallel_leader_participation", cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteUnlimitedAsync(null, "RESET enable_nestloop; RESET parallel_leader_participation", cancellationToken).ConfigureAwait(false);
         }
 
-        await ExecuteAsync(connection, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteUnlimitedAsync(null, "ANALYZE lucid_pending", cancellationToken).ConfigureAwait(false);
         // What kinds of events are pending, and whether any lacks a record: each step below that has nothing
         // to do is skipped, since even an empty step scans the whole pending set.
         Dictionary<short, (long Events, long Unresolved)> byAction = await CountByActionAsync(connection, cancellationToken).ConfigureAwait(false);
@@ -150,7 +152,7 @@ internal static class AuditApplier
         bool anyUnresolved = byAction.Values.Any(c => c.Unresolved > 0);
         if (byAction.ContainsKey((short)AuditAction.Move))
         {
-            await ApplyMovesAsync(connection, volumeId, cancellationToken).ConfigureAwait(false);
+            await ApplyMovesAsync(connection, rootId, cancellationToken).ConfigureAwait(false);
         }
 
         if (byAction.ContainsKey((short)AuditAction.DirectoryDelete))
@@ -159,23 +161,23 @@ internal static class AuditApplier
             // into the pending set as deletes of their records, so the update below weighs them against
             // the creates and writes of the same records by time (a write before the delete does not bring
             // a record back, a create after it does). The directory event itself is then handled.
-            await ExecuteAsync(connection, """
+            await connection.ExecuteUnlimitedAsync(null, $$"""
                 WITH d AS (
                     SELECT p.cursor_id, p.line_number, p.event_utc, s.entry_path FROM lucid_pending p
                     JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
-                    WHERE p.action = 6),
+                    WHERE p.action = {{DirectoryDelete}}),
                 beneath AS (
                     INSERT INTO lucid_pending (cursor_id, line_number, event_utc, action, record_id, handled)
-                    SELECT d.cursor_id, d.line_number, d.event_utc, 4, r.id, true
+                    SELECT d.cursor_id, d.line_number, d.event_utc, {{FileDelete}}, r.id, true
                     FROM d JOIN file_records r ON r.repository_id = $1 AND starts_with(r.file_path, d.entry_path || '/')
                     RETURNING cursor_id, line_number)
                 UPDATE lucid_pending p SET handled = true
                 FROM (SELECT DISTINCT cursor_id, line_number FROM beneath) b
-                WHERE p.action = 6 AND p.cursor_id = b.cursor_id AND p.line_number = b.line_number
-                """, cancellationToken, volumeId).ConfigureAwait(false);
+                WHERE p.action = {{DirectoryDelete}} AND p.cursor_id = b.cursor_id AND p.line_number = b.line_number
+                """, cancellationToken, rootId).ConfigureAwait(false);
         }
 
-        IReadOnlyList<WarmingEvent> warming = pendingCount > 0 && await HasWarmableRecordsAsync(connection, volumeId, cancellationToken).ConfigureAwait(false)
+        IReadOnlyList<WarmingEvent> warming = pendingCount > 0 && await HasWarmableRecordsAsync(connection, rootId, cancellationToken).ConfigureAwait(false)
             ? await ReadWarmingAsync(connection, tenant, root, cancellationToken).ConfigureAwait(false)
             : [];
 
@@ -198,13 +200,13 @@ internal static class AuditApplier
             bool inIdOrder = large && await RecordsLieInIdOrderAsync(connection, cancellationToken).ConfigureAwait(false);
             if (inIdOrder)
             {
-                await ExecuteAsync(connection, "SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off", cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteUnlimitedAsync(null, "SET LOCAL enable_hashagg = off; SET LOCAL enable_hashjoin = off", cancellationToken).ConfigureAwait(false);
             }
 
-            await ExecuteAsync(connection, lifecycle ? UpdateWithLifecycleSql : UpdateAccessesSql, cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteUnlimitedAsync(null, lifecycle ? UpdateWithLifecycleSql : UpdateAccessesSql, cancellationToken).ConfigureAwait(false);
             if (inIdOrder)
             {
-                await ExecuteAsync(connection, "RESET enable_hashagg; RESET enable_hashjoin", cancellationToken).ConfigureAwait(false);
+                await connection.ExecuteUnlimitedAsync(null, "RESET enable_hashagg; RESET enable_hashjoin", cancellationToken).ConfigureAwait(false);
             }
 
             // Queue the unmatched events and count them in one scan of the pending set; the rest were applied.
@@ -212,24 +214,24 @@ internal static class AuditApplier
             // fills records in), so when none lacked one this scan is skipped.
             if (anyUnresolved)
             {
-                (unmatched, sample) = await QueueUnmatchedAsync(connection, tenant, volumeId, cancellationToken).ConfigureAwait(false);
+                (unmatched, sample) = await QueueUnmatchedAsync(connection, tenant, rootId, cancellationToken).ConfigureAwait(false);
             }
 
             applied = pendingCount - unmatched;
         }
 
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, """
             UPDATE lucid_audit_cursor c
             SET last_position = a.staged_position, last_event_id = a.staged_line, last_processed_utc = now()
             FROM lucid_apply_cursors a WHERE c.id = a.id
             """, cancellationToken).ConfigureAwait(false);
 
         // Lines that staged nothing (blank, malformed, ignored) at the end of a log still move its applied position.
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, """
             UPDATE lucid_audit_cursor
             SET last_position = staged_position, last_processed_utc = now()
             WHERE tenant_id = $1 AND volume_id = $2 AND staged_line = last_event_id AND last_position <> staged_position
-            """, cancellationToken, tenant, volumeId).ConfigureAwait(false);
+            """, cancellationToken, tenant, rootId).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return new ApplyOutcome(applied, unmatched, sample, warming);
     }
@@ -239,14 +241,14 @@ internal static class AuditApplier
     /// lucid_audit_move, which also carries whole directories. Events naming the old path before the move
     /// were resolved before it; those naming the new path are resolved again afterwards.
     /// </summary>
-    private static async Task ApplyMovesAsync(NpgsqlConnection connection, Guid volumeId, CancellationToken cancellationToken)
+    private static async Task ApplyMovesAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
         var moves = new List<(long Cursor, long Line, string From, string To)>();
         await using (var command = new NpgsqlCommand(
-            """
+            $$"""
             SELECT p.cursor_id, p.line_number, s.entry_path, s.target_path
             FROM lucid_pending p JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
-            WHERE p.action = 7 ORDER BY p.event_utc, p.cursor_id, p.line_number
+            WHERE p.action = {{Move}} ORDER BY p.event_utc, p.cursor_id, p.line_number
             """, connection) { CommandTimeout = 0 })
         await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -266,9 +268,7 @@ internal static class AuditApplier
         foreach (var (cursor, line, from, to) in moves)
         {
             await using var command = new NpgsqlCommand("SELECT lucid_audit_move($1, $2, $3)", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-            command.Parameters.Add(new NpgsqlParameter { Value = from });
-            command.Parameters.Add(new NpgsqlParameter { Value = to });
+            command.AddValues(rootId, from, to);
             if ((long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))! > 0)
             {
                 movedCursors.Add(cursor);
@@ -276,20 +276,20 @@ internal static class AuditApplier
             }
         }
 
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, """
             UPDATE lucid_pending p SET handled = true
             FROM unnest($1::bigint[], $2::bigint[]) AS m(c, l) WHERE p.cursor_id = m.c AND p.line_number = m.l
             """, cancellationToken, movedCursors.ToArray(), movedLines.ToArray()).ConfigureAwait(false);
-        await ExecuteAsync(connection, """
+        await connection.ExecuteUnlimitedAsync(null, $$"""
             UPDATE lucid_pending p SET record_id = r.id
             FROM staging_lucid_audit s, file_records r
-            WHERE p.record_id IS NULL AND p.action NOT IN (6, 7)
+            WHERE p.record_id IS NULL AND p.action NOT IN ({{DirectoryDelete}}, {{Move}})
               AND s.cursor_id = p.cursor_id AND s.line_number = p.line_number
               AND r.repository_id = $1 AND r.path_digest = s.entry_digest
-            """, cancellationToken, volumeId).ConfigureAwait(false);
+            """, cancellationToken, rootId).ConfigureAwait(false);
     }
 
-    private static async Task<(long Unmatched, string? Sample)> QueueUnmatchedAsync(NpgsqlConnection connection, string tenant, Guid volumeId, CancellationToken cancellationToken)
+    private static async Task<(long Unmatched, string? Sample)> QueueUnmatchedAsync(NpgsqlConnection connection, string tenant, Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             WITH u AS MATERIALIZED (
@@ -303,8 +303,7 @@ internal static class AuditApplier
                 ON CONFLICT (cursor_id, line_number) DO NOTHING)
             SELECT count(*), min(entry_path) FROM u
             """, connection) { CommandTimeout = 0 };
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        command.AddValues(tenant, rootId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1));
@@ -330,20 +329,20 @@ internal static class AuditApplier
     /// keeps it current); without statistics the answer is no.
     /// </summary>
     internal static async Task<bool> RecordsLieInIdOrderAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-        => await ScalarAsync(connection, """
+        => await connection.ScalarUnlimitedAsync("""
             SELECT correlation FROM pg_stats
             WHERE schemaname = current_schema() AND tablename = 'file_records' AND attname = 'id'
             """, cancellationToken).ConfigureAwait(false) is float correlation && correlation >= IdOrderCorrelation;
 
     /// <summary>Whether the volume has any planned or stubbed record at all (one probe of the tier-state index).</summary>
-    private static async Task<bool> HasWarmableRecordsAsync(NpgsqlConnection connection, Guid volumeId, CancellationToken cancellationToken)
-        => (bool)(await ScalarAsync(connection, """
+    private static async Task<bool> HasWarmableRecordsAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
+        => (bool)(await connection.ScalarUnlimitedAsync("""
             SELECT EXISTS (SELECT 1 FROM file_records WHERE repository_id = $1 AND tier_state IN ('planned', 'stubbed'))
-            """, cancellationToken, volumeId).ConfigureAwait(false))!;
+            """, cancellationToken, rootId).ConfigureAwait(false))!;
 
     private static async Task<IReadOnlyList<WarmingEvent>> ReadWarmingAsync(NpgsqlConnection connection, string tenant, string root, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
+        await using var command = new NpgsqlCommand($$"""
             SELECT r.file_path, r.tier_state::text, count(*), min(p.event_utc), max(p.event_utc),
                    array_agg(DISTINCT a.name ORDER BY a.name),
                    coalesce(array_agg(DISTINCT s.user_name ORDER BY s.user_name) FILTER (WHERE s.user_name IS NOT NULL), '{}')
@@ -351,7 +350,7 @@ internal static class AuditApplier
             JOIN file_records r ON r.id = p.record_id
             JOIN staging_lucid_audit s ON s.cursor_id = p.cursor_id AND s.line_number = p.line_number
             JOIN lucid_audit_actions a ON a.action = p.action
-            WHERE p.action IN (1, 2, 13) AND r.tier_state IN ('planned', 'stubbed')
+            WHERE p.action IN ({{FileRead}}, {{FileWritten}}, {{PreHydrate}}) AND r.tier_state IN ('planned', 'stubbed')
             GROUP BY r.id, r.file_path, r.tier_state
             ORDER BY r.file_path
             """, connection) { CommandTimeout = 0 };
@@ -374,27 +373,5 @@ internal static class AuditApplier
         }
 
         return list;
-    }
-
-    private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        foreach (object parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        foreach (object parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
     }
 }

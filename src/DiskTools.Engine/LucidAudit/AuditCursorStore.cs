@@ -1,6 +1,7 @@
-using DiskTools.Engine.Output;
-using Npgsql;
 using System.Buffers;
+using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
+using Npgsql;
 
 namespace DiskTools.Engine.LucidAudit;
 
@@ -16,11 +17,11 @@ internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied 
 /// </summary>
 internal static class AuditCursorStore
 {
-    public const string OtherTenantId = "LucidAuditVolumeOwnedByOtherTenant";
+    public const string OtherTenantId = "LucidAuditRootOwnedByOtherTenant";
     public const string ConcurrentStageId = "LucidAuditCursorMoved";
 
     /// <summary>Claims the volume for the tenant on first use; refuses a volume another tenant owns.</summary>
-    public static async Task EnsureOwnerAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
+    public static async Task EnsureOwnerAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             WITH claimed AS (
@@ -31,8 +32,7 @@ internal static class AuditCursorStore
             SELECT tenant_id FROM lucid_audit_volumes WHERE volume_id = $1
             LIMIT 1
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        command.AddValues(rootId, tenant);
         string owner = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (!string.Equals(owner, tenant, StringComparison.Ordinal))
         {
@@ -43,15 +43,14 @@ internal static class AuditCursorStore
     }
 
     /// <summary>Every cursor of the volume, keyed by node and begin stem.</summary>
-    public static async Task<Dictionary<(string Node, string Stem), StoredCursor>> LoadAsync(NpgsqlConnection connection, string tenant, Guid volumeId, CancellationToken cancellationToken)
+    public static async Task<Dictionary<(string Node, string Stem), StoredCursor>> LoadAsync(NpgsqlConnection connection, string tenant, Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length,
                    staged_line > last_event_id OR staged_position > last_position, set_aside_utc IS NOT NULL
             FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
+        command.AddValues(tenant, rootId);
         var cursors = new Dictionary<(string, string), StoredCursor>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -65,7 +64,7 @@ internal static class AuditCursorStore
     }
 
     /// <summary>Creates cursors (at the start) for logs seen for the first time.</summary>
-    public static async Task CreateAsync(NpgsqlConnection connection, string tenant, Guid volumeId, IReadOnlyList<AuditLogFile> logs, CancellationToken cancellationToken)
+    public static async Task CreateAsync(NpgsqlConnection connection, string tenant, Guid rootId, IReadOnlyList<AuditLogFile> logs, CancellationToken cancellationToken)
     {
         if (logs.Count == 0)
         {
@@ -77,11 +76,7 @@ internal static class AuditCursorStore
             SELECT $1, $2, n, s, f FROM unnest($3::text[], $4::text[], $5::text[]) AS t(n, s, f)
             ON CONFLICT ON CONSTRAINT lucid_audit_cursor_key DO NOTHING
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.NodeId).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.BeginStem).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = logs.Select(l => l.RelativePath).ToArray() });
+        command.AddValues(tenant, rootId, logs.Select(l => l.NodeId).ToArray(), logs.Select(l => l.BeginStem).ToArray(), logs.Select(l => l.RelativePath).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -93,8 +88,7 @@ internal static class AuditCursorStore
     {
         await using var command = new NpgsqlCommand(
             "UPDATE lucid_audit_cursor SET set_aside_utc = now(), set_aside_reason = $2 WHERE id = $1 AND set_aside_utc IS NULL", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = cursor.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = reason });
+        command.AddValues(cursor.Id, reason);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
 
@@ -127,9 +121,7 @@ internal static class AuditCursorStore
             // The chunk's age, for retention (rows carry no timestamp of their own).
             await using var chunk = new NpgsqlCommand(
                 "INSERT INTO lucid_audit_staged_chunks (cursor_id, first_line, last_line) VALUES ($1, $2, $3)", connection, transaction);
-            chunk.Parameters.Add(new NpgsqlParameter { Value = from.Id });
-            chunk.Parameters.Add(new NpgsqlParameter { Value = from.Staged.LineCount + 1 });
-            chunk.Parameters.Add(new NpgsqlParameter { Value = to.LineCount });
+            chunk.AddValues(from.Id, from.Staged.LineCount + 1, to.LineCount);
             await chunk.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -139,14 +131,7 @@ internal static class AuditCursorStore
             WHERE id = $1 AND staged_position = $7 AND staged_line = $8
             """, connection, transaction))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = from.Id });
-            command.Parameters.Add(new NpgsqlParameter { Value = to.Position });
-            command.Parameters.Add(new NpgsqlParameter { Value = to.LineCount });
-            command.Parameters.Add(new NpgsqlParameter { Value = to.Fingerprint });
-            command.Parameters.Add(new NpgsqlParameter { Value = to.FingerprintLength });
-            command.Parameters.Add(new NpgsqlParameter { Value = to.AuditFile });
-            command.Parameters.Add(new NpgsqlParameter { Value = from.Staged.Position });
-            command.Parameters.Add(new NpgsqlParameter { Value = from.Staged.LineCount });
+            command.AddValues(from.Id, to.Position, to.LineCount, to.Fingerprint, to.FingerprintLength, to.AuditFile, from.Staged.Position, from.Staged.LineCount);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 throw new DiskToolsException(ConcurrentStageId, ErrorKind.ResourceUnavailable,

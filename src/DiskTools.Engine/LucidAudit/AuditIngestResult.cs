@@ -5,7 +5,7 @@ public sealed record AuditIngestResult
 {
     public string Tenant { get; init; } = string.Empty;
 
-    /// <summary>The filespace root (the registered repository).</summary>
+    /// <summary>The root: where the LucidLink filespace is mounted.</summary>
     public string Root { get; init; } = string.Empty;
 
     public DateTimeOffset StartTime { get; init; }

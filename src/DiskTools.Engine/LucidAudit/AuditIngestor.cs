@@ -22,30 +22,30 @@ public sealed class AuditIngestor
     private const int ProgressActivityId = 0x4C41;
 
     private readonly InventoryDatabase database;
-    private readonly InventoryRepository repository;
+    private readonly InventoryRoot inventoryRoot;
     private readonly AuditIngestOptions options;
     private readonly IOutputWriter writer;
     private bool warnedNoAuditFolder;
 
-    private AuditIngestor(InventoryDatabase database, InventoryRepository repository, AuditIngestOptions options, IOutputWriter writer)
+    private AuditIngestor(InventoryDatabase database, InventoryRoot inventoryRoot, AuditIngestOptions options, IOutputWriter writer)
     {
         this.database = database;
-        this.repository = repository;
+        this.inventoryRoot = inventoryRoot;
         this.options = options;
         this.writer = writer;
     }
 
-    public string Root => repository.RootPath;
+    public string Root => inventoryRoot.RootPath;
 
     /// <summary>Test seam: runs after staging and before the apply transaction of every round.</summary>
     internal Func<CancellationToken, Task>? BeforeApply { get; set; }
 
-    /// <summary>Opens the ingest of a filespace root, which must be a registered repository.</summary>
-    public static async Task<AuditIngestor> OpenAsync(InventoryDatabase database, string filespaceRoot, AuditIngestOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    /// <summary>Opens the ingest of a root (a mounted LucidLink filespace), which must be registered.</summary>
+    public static async Task<AuditIngestor> OpenAsync(InventoryDatabase database, string rootPath, AuditIngestOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        string root = Reconciler.NormaliseRoot(filespaceRoot);
-        InventoryRepository repository = await RepositoryStore.RequireAsync(database, root, cancellationToken).ConfigureAwait(false);
-        return new AuditIngestor(database, repository, options, writer);
+        string root = Reconciler.NormaliseRoot(rootPath);
+        InventoryRoot inventoryRoot = await RootStore.RequireAsync(database, root, cancellationToken).ConfigureAwait(false);
+        return new AuditIngestor(database, inventoryRoot, options, writer);
     }
 
     /// <summary>
@@ -96,10 +96,10 @@ public sealed class AuditIngestor
         try
         {
             await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-            await AuditPassLock.AcquireAsync(connection, options.Tenant, repository.Id, Root, cancellationToken).ConfigureAwait(false);
+            await AuditPassLock.AcquireAsync(connection, options.Tenant, inventoryRoot.Id, Root, cancellationToken).ConfigureAwait(false);
             try
             {
-                await AuditCursorStore.EnsureOwnerAsync(connection, options.Tenant, repository.Id, Root, cancellationToken).ConfigureAwait(false);
+                await AuditCursorStore.EnsureOwnerAsync(connection, options.Tenant, inventoryRoot.Id, Root, cancellationToken).ConfigureAwait(false);
                 bool more;
                 do
                 {
@@ -115,7 +115,7 @@ public sealed class AuditIngestor
                         await BeforeApply(cancellationToken).ConfigureAwait(false);
                     }
 
-                    ApplyOutcome outcome = await AuditApplier.ApplyAsync(connection, options.Tenant, repository.Id, Root, options.LargeRoundLines, cancellationToken).ConfigureAwait(false);
+                    ApplyOutcome outcome = await AuditApplier.ApplyAsync(connection, options.Tenant, inventoryRoot.Id, Root, options.LargeRoundLines, cancellationToken).ConfigureAwait(false);
                     counters.Applied += outcome.Applied;
                     counters.Unmatched += outcome.Unmatched;
                     counters.Warming += outcome.Warming.Count;
@@ -135,7 +135,7 @@ public sealed class AuditIngestor
             }
             finally
             {
-                await AuditPassLock.ReleaseAsync(connection, options.Tenant, repository.Id).ConfigureAwait(false);
+                await AuditPassLock.ReleaseAsync(connection, options.Tenant, inventoryRoot.Id).ConfigureAwait(false);
             }
         }
         finally
@@ -183,12 +183,12 @@ public sealed class AuditIngestor
 
         IReadOnlyList<AuditLogFile> logs = AuditTreeDiscovery.Discover(Root, (path, why) => writer.WriteVerbose($"Ignoring {path}: {why}."));
         counters.FilesFound = logs.Count;
-        Dictionary<(string, string), StoredCursor> cursors = await AuditCursorStore.LoadAsync(connection, options.Tenant, repository.Id, cancellationToken).ConfigureAwait(false);
+        Dictionary<(string, string), StoredCursor> cursors = await AuditCursorStore.LoadAsync(connection, options.Tenant, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
         List<AuditLogFile> fresh = logs.Where(l => !cursors.ContainsKey((l.NodeId, l.BeginStem))).ToList();
         if (fresh.Count > 0)
         {
-            await AuditCursorStore.CreateAsync(connection, options.Tenant, repository.Id, fresh, cancellationToken).ConfigureAwait(false);
-            cursors = await AuditCursorStore.LoadAsync(connection, options.Tenant, repository.Id, cancellationToken).ConfigureAwait(false);
+            await AuditCursorStore.CreateAsync(connection, options.Tenant, inventoryRoot.Id, fresh, cancellationToken).ConfigureAwait(false);
+            cursors = await AuditCursorStore.LoadAsync(connection, options.Tenant, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
         }
 
         // A log whose size equals its cursor has nothing new: not even opened (this keeps idle passes cheap).
@@ -348,9 +348,7 @@ public sealed class AuditIngestor
             USING old
             WHERE s.cursor_id = old.cursor_id AND s.line_number BETWEEN old.first_line AND old.last_line
             """, connection) { CommandTimeout = 0 };
-        command.Parameters.Add(new NpgsqlParameter { Value = options.Tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = options.StagingRetention });
+        command.AddValues(options.Tenant, inventoryRoot.Id, options.StagingRetention);
         int removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (removed > 0)
         {

@@ -1,48 +1,27 @@
 using DiskTools.Engine.Output;
+using DiskTools.Engine.Storage;
 using Npgsql;
 
 namespace DiskTools.Engine.LucidAudit;
 
-/// <summary>
-/// One ingest of a filespace's audit trail at a time, across processes and hosts: a session-level advisory
-/// lock keyed by tenant and volume, held on the pass's own connection, so it vanishes with that connection
-/// if the process dies.
-/// </summary>
+/// <summary>One ingest of a root's audit trail per tenant at a time (see <see cref="AdvisoryLock"/>).</summary>
 internal static class AuditPassLock
 {
     public const string BusyId = "LucidAuditIngestInProgress";
 
-    private const string KeySql = "hashtextextended('disktools-lucid:' || $1 || ':' || $2::text, 0)";
-
-    public static async Task AcquireAsync(NpgsqlConnection connection, string tenant, Guid volumeId, string root, CancellationToken cancellationToken)
+    public static async Task AcquireAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({KeySql})", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-        if (!(bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
+        if (!await AdvisoryLock.TryAcquireAsync(connection, Key(tenant, rootId), cancellationToken).ConfigureAwait(false))
         {
             throw new DiskToolsException(BusyId, ErrorKind.ResourceUnavailable,
                 $"Another Watch-LucidAudit is ingesting the audit trail of '{root}' for tenant '{tenant}'.", root);
         }
     }
 
-    public static async Task ReleaseAsync(NpgsqlConnection connection, string tenant, Guid volumeId)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
-        {
-            return;
-        }
+    public static Task ReleaseAsync(NpgsqlConnection connection, string tenant, Guid rootId)
+        => AdvisoryLock.ReleaseAsync(connection, Key(tenant, rootId));
 
-        try
-        {
-            await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({KeySql})", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-            command.Parameters.Add(new NpgsqlParameter { Value = volumeId });
-            await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        catch (NpgsqlException)
-        {
-            // The connection broke: the server released the lock with the session.
-        }
-    }
+    // The key earlier releases built in SQL ('disktools-lucid:' || tenant || ':' || id::text): the same text, so
+    // an ingest of this build and one of an older build still exclude each other.
+    private static string Key(string tenant, Guid rootId) => $"disktools-lucid:{tenant}:{rootId:D}";
 }

@@ -13,16 +13,16 @@ public static class AuditTreeDiscovery
     public const string RotatedExtension = ".log";
     public const string ActiveExtension = ".log.active";
 
-    /// <summary>The audit folder of a filespace root.</summary>
-    public static string AuditFolder(string filespaceRoot) => Path.Combine(filespaceRoot, AuditFolderName);
+    /// <summary>The audit folder of a root (a mounted filespace).</summary>
+    public static string AuditFolder(string root) => Path.Combine(root, AuditFolderName);
 
     /// <summary>
     /// Every audit log under the root, ordered by node and begin time. When a log is seen both as
     /// <c>.log.active</c> and <c>.log</c> (a rename caught half-way by a listing), the rotated name wins.
     /// </summary>
-    public static IReadOnlyList<AuditLogFile> Discover(string filespaceRoot, Action<string, string>? onIgnored = null)
+    public static IReadOnlyList<AuditLogFile> Discover(string root, Action<string, string>? onIgnored = null)
     {
-        string auditRoot = AuditFolder(filespaceRoot);
+        string auditRoot = AuditFolder(root);
         var found = new Dictionary<(string Node, string Stem), AuditLogFile>();
         if (!Directory.Exists(auditRoot))
         {
@@ -60,7 +60,7 @@ public static class AuditTreeDiscovery
 
                         var log = new AuditLogFile(
                             file.FullName,
-                            Path.GetRelativePath(filespaceRoot, file.FullName).Replace(Path.DirectorySeparatorChar, '/'),
+                            Path.GetRelativePath(root, file.FullName).Replace(Path.DirectorySeparatorChar, '/'),
                             nodeId,
                             stem,
                             begin,

@@ -10,7 +10,7 @@ public sealed record UnmatchedAuditEvent
 {
     public string Tenant { get; init; } = string.Empty;
 
-    /// <summary>The filespace root.</summary>
+    /// <summary>The root the event's path is under.</summary>
     public string Root { get; init; } = string.Empty;
 
     public string NodeId { get; init; } = string.Empty;
@@ -41,12 +41,10 @@ public static class UnmatchedAuditEvents
     /// <summary>The newest <paramref name="last"/> queued events of a root (or of each root, when null), newest first.</summary>
     public static async Task<IReadOnlyList<UnmatchedAuditEvent>> ListAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InventoryRepository> repositories = root is null
-            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
-            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+        IReadOnlyList<InventoryRoot> roots = await InventoryQueries.SelectRootsAsync(database, root, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<UnmatchedAuditEvent>();
-        foreach (InventoryRepository repository in repositories.OrderBy(r => r.RootPath, StringComparer.Ordinal))
+        foreach (InventoryRoot inventoryRoot in roots.OrderBy(r => r.RootPath, StringComparer.Ordinal))
         {
             await using var command = new NpgsqlCommand("""
                 SELECT u.tenant_id, c.node_id, c.audit_file, u.line_number, u.event_utc, a.name, u.entry_path, u.target_path, u.user_name, u.queued_utc
@@ -57,15 +55,14 @@ public static class UnmatchedAuditEvents
                 ORDER BY u.event_utc DESC, u.cursor_id DESC, u.line_number DESC
                 LIMIT $2
                 """, connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-            command.Parameters.Add(new NpgsqlParameter { Value = last });
+            command.AddValues(inventoryRoot.Id, last);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 list.Add(new UnmatchedAuditEvent
                 {
                     Tenant = reader.GetString(0),
-                    Root = repository.RootPath,
+                    Root = inventoryRoot.RootPath,
                     NodeId = reader.GetString(1),
                     AuditFile = reader.GetString(2),
                     LineNumber = reader.GetInt64(3),

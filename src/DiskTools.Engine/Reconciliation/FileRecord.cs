@@ -5,7 +5,7 @@ public sealed record FileRecord
 {
     public long Id { get; init; }
 
-    public Guid RepositoryId { get; init; }
+    public Guid RootId { get; init; }
 
     public string RootPath { get; init; } = string.Empty;
 

@@ -1,6 +1,7 @@
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;
 
@@ -9,8 +10,14 @@ public static class InventoryQueries
 {
     public const string BadHashId = "InvalidContentHash";
 
+    /// <summary>The registered root a query names (it must be registered), or every root when it names none.</summary>
+    internal static async Task<IReadOnlyList<InventoryRoot>> SelectRootsAsync(InventoryDatabase database, string? root, CancellationToken cancellationToken)
+        => root is null
+            ? await RootStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
+            : [await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+
     /// <summary>Streams file records, by path order, to <paramref name="emit"/>.</summary>
-    /// <param name="root">A registered root, or null for every repository.</param>
+    /// <param name="root">A registered root, or null for every root.</param>
     /// <param name="filter">A glob (see <see cref="GlobPattern"/>) over the relative path, or null.</param>
     /// <param name="hash">A SHA-256 in hex (any case), or null.</param>
     public static async Task GetFileRecordsAsync(InventoryDatabase database, string? root, string? filter, string? hash, Action<FileRecord> emit, CancellationToken cancellationToken)
@@ -25,14 +32,14 @@ public static class InventoryQueries
             }
         }
 
-        Guid? repositoryId = root is null ? null : (await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
+        Guid? rootId = root is null ? null : (await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await ReadRecordsAsync(connection, repositoryId, string.IsNullOrEmpty(filter) ? null : new GlobPattern(filter, GlobPattern.FilterUse).PathRegex, normalisedHash, null, emit, cancellationToken).ConfigureAwait(false);
+        await ReadRecordsAsync(connection, rootId, string.IsNullOrEmpty(filter) ? null : new GlobPattern(filter, GlobPattern.FilterUse).PathRegex, normalisedHash, null, emit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Streams the records that match every condition given (null: no condition), by root and path.</summary>
-    internal static async Task ReadRecordsAsync(NpgsqlConnection connection, Guid? repositoryId, string? pathRegex, string? hash, long[]? ids, Action<FileRecord> emit, CancellationToken cancellationToken)
+    internal static async Task ReadRecordsAsync(NpgsqlConnection connection, Guid? rootId, string? pathRegex, string? hash, long[]? ids, Action<FileRecord> emit, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             SELECT f.id, f.repository_id, p.root_path, f.file_path, f.file_size, f.mod_time, f.mtime_ns, f.ctime_ns, f.inode, f.dev,
@@ -45,17 +52,17 @@ public static class InventoryQueries
               AND ($4::bigint[] IS NULL OR f.id = ANY ($4))
             ORDER BY p.root_path, f.file_path
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)repositoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)pathRegex ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)hash ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)ids ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.AddValue(rootId, NpgsqlDbType.Uuid);
+        command.AddValue(pathRegex, NpgsqlDbType.Text);
+        command.AddValue(hash, NpgsqlDbType.Text);
+        command.AddValue(ids, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             emit(new FileRecord
             {
                 Id = reader.GetInt64(0),
-                RepositoryId = reader.GetGuid(1),
+                RootId = reader.GetGuid(1),
                 RootPath = reader.GetString(2),
                 FilePath = reader.GetString(3),
                 FileSize = reader.GetInt64(4),
@@ -81,37 +88,33 @@ public static class InventoryQueries
     /// The latest <paramref name="last"/> operations of a root, newest first; without a root, the latest
     /// <paramref name="last"/> of EACH root (roots in path order), so a busy root never hides a quiet one.
     /// </summary>
-    public static async Task<IReadOnlyList<SyncOperation>> GetSyncOperationsAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
+    public static async Task<IReadOnlyList<ReconciliationOperation>> GetReconciliationOperationsAsync(InventoryDatabase database, string? root, int last, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InventoryRepository> repositories = root is null
-            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
-            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+        IReadOnlyList<InventoryRoot> roots = await SelectRootsAsync(database, root, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        var operations = new List<SyncOperation>();
-        foreach (InventoryRepository repository in repositories.OrderBy(r => r.RootPath, StringComparer.Ordinal))
+        var operations = new List<ReconciliationOperation>();
+        foreach (InventoryRoot inventoryRoot in roots.OrderBy(r => r.RootPath, StringComparer.Ordinal))
         {
-            operations.AddRange(await OperationLog.ListAsync(connection, repository.Id, last, cancellationToken).ConfigureAwait(false));
+            operations.AddRange(await OperationLog.ListAsync(connection, inventoryRoot.Id, last, cancellationToken).ConfigureAwait(false));
         }
 
         return operations;
     }
 
-    /// <summary>The status of one repository, or of every repository when <paramref name="root"/> is null.</summary>
+    /// <summary>The status of one root, or of every root when <paramref name="root"/> is null.</summary>
     public static async Task<IReadOnlyList<ReconciliationStatus>> GetStatusAsync(InventoryDatabase database, string? root, CancellationToken cancellationToken)
     {
-        IReadOnlyList<InventoryRepository> repositories = root is null
-            ? await RepositoryStore.ListAsync(database, null, cancellationToken).ConfigureAwait(false)
-            : [await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)];
+        IReadOnlyList<InventoryRoot> roots = await SelectRootsAsync(database, root, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<ReconciliationStatus>();
-        foreach (InventoryRepository repository in repositories)
+        foreach (InventoryRoot inventoryRoot in roots)
         {
             await using var command = new NpgsqlCommand("""
                 SELECT (SELECT count(*) FROM file_records WHERE repository_id = $1),
                        w.heartbeat_at > now() - w.stale_after, w.host_name, w.process_id, w.heartbeat_at, w.next_reconciliation
                 FROM (SELECT 1) one LEFT JOIN repository_watchers w ON w.repository_id = $1
                 """, connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+            command.AddValues(inventoryRoot.Id);
             long total;
             bool watching;
             string? host;
@@ -128,17 +131,17 @@ public static class InventoryQueries
                 next = reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5);
             }
 
-            IReadOnlyList<SyncOperation> lastOperation = await OperationLog.ListAsync(connection, repository.Id, 1, cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<ReconciliationOperation> lastOperation = await OperationLog.ListAsync(connection, inventoryRoot.Id, 1, cancellationToken).ConfigureAwait(false);
             list.Add(new ReconciliationStatus
             {
-                RepositoryId = repository.Id,
-                RootPath = repository.RootPath,
+                RootId = inventoryRoot.Id,
+                RootPath = inventoryRoot.RootPath,
                 TotalFiles = total,
                 IsWatching = watching,
                 WatcherHost = host,
                 WatcherProcessId = pid,
                 LastHeartbeat = heartbeat,
-                LastSyncOperation = lastOperation.Count > 0 ? lastOperation[0] : null,
+                LastOperation = lastOperation.Count > 0 ? lastOperation[0] : null,
                 NextReconciliation = watching ? next : null,
             });
         }

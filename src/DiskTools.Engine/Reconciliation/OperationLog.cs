@@ -1,5 +1,6 @@
 using DiskTools.Engine.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;
 
@@ -12,19 +13,18 @@ internal static class OperationLog
         FROM sync_operations o JOIN repositories p ON p.id = o.repository_id
         """;
 
-    public static async Task<SyncOperation> StartAsync(NpgsqlConnection connection, Guid repositoryId, string type, CancellationToken cancellationToken)
+    public static async Task<ReconciliationOperation> StartAsync(NpgsqlConnection connection, Guid rootId, string type, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
             WITH o AS (INSERT INTO sync_operations (repository_id, operation_type, status) VALUES ($1, $2, 'running') RETURNING *)
             {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = type });
+        command.AddValues(rootId, type);
         return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>Closes an operation: end time and duration from the database clock.</summary>
-    public static async Task<SyncOperation> FinishAsync(NpgsqlConnection connection, SyncOperation operation, string? error, CancellationToken cancellationToken)
+    public static async Task<ReconciliationOperation> FinishAsync(NpgsqlConnection connection, ReconciliationOperation operation, string? error, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand($"""
             WITH o AS (
@@ -34,53 +34,47 @@ internal static class OperationLog
                 WHERE id = $1 RETURNING *)
             {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesScanned });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesAdded });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesUpdated });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesRemoved });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesDeferred });
-        command.Parameters.Add(new NpgsqlParameter { Value = error is null ? "completed" : "failed" });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)error ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        command.Parameters.Add(new NpgsqlParameter { Value = operation.FilesMoved });
+        command.AddValues(operation.Id, operation.FilesScanned, operation.FilesAdded, operation.FilesUpdated, operation.FilesRemoved, operation.FilesDeferred, error is null ? "completed" : "failed");
+        command.AddValue(error, NpgsqlDbType.Text);
+        command.AddValues(operation.FilesMoved);
         return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
     }
 
     /// <summary>
     /// Marks passes left 'running' by a process or connection that died as failed. Only called while holding
-    /// the repository's pass lock, so none of them can still be running.
+    /// the root's pass lock, so none of them can still be running.
     /// </summary>
-    public static async Task FailAbandonedAsync(NpgsqlConnection connection, Guid repositoryId, CancellationToken cancellationToken)
+    public static async Task FailAbandonedAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             UPDATE sync_operations SET status = 'failed', end_time = coalesce(end_time, clock_timestamp()),
                    error_message = coalesce(error_message, 'Interrupted: the process or its database connection ended before the pass finished.')
             WHERE repository_id = $1 AND status = 'running' AND operation_type <> 'realtime'
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.AddValues(rootId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>The latest operations, newest first, for one repository or all.</summary>
-    public static async Task<IReadOnlyList<SyncOperation>> ListAsync(NpgsqlConnection connection, Guid? repositoryId, int last, CancellationToken cancellationToken)
+    /// <summary>The latest operations, newest first, for one root or all.</summary>
+    public static async Task<IReadOnlyList<ReconciliationOperation>> ListAsync(NpgsqlConnection connection, Guid? rootId, int last, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             Select + " WHERE $1::uuid IS NULL OR o.repository_id = $1 ORDER BY o.start_time DESC, o.id DESC LIMIT $2", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)repositoryId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        command.Parameters.Add(new NpgsqlParameter { Value = last });
+        command.AddValue(rootId, NpgsqlDbType.Uuid);
+        command.AddValues(last);
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<List<SyncOperation>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    private static async Task<List<ReconciliationOperation>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var list = new List<SyncOperation>();
+        var list = new List<ReconciliationOperation>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(new SyncOperation
+            list.Add(new ReconciliationOperation
             {
                 Id = reader.GetInt64(0),
-                RepositoryId = reader.GetGuid(1),
+                RootId = reader.GetGuid(1),
                 RootPath = reader.GetString(2),
                 OperationType = reader.GetString(3),
                 FilesScanned = reader.GetInt32(4),

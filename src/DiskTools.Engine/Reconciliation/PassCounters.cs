@@ -38,7 +38,7 @@ internal sealed class PassCounters
 
     public void AddMoved(long n) => Interlocked.Add(ref moved, n);
 
-    public SyncOperation ApplyTo(SyncOperation operation) => operation with
+    public ReconciliationOperation ApplyTo(ReconciliationOperation operation) => operation with
     {
         FilesScanned = Scanned,
         FilesAdded = Added,

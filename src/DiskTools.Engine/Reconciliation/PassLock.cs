@@ -1,12 +1,13 @@
 using DiskTools.Engine.Output;
+using DiskTools.Engine.Reconciliation.Watch;
+using DiskTools.Engine.Storage;
 using Npgsql;
 
 namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>
-/// One full pass per repository at a time, across processes and hosts: a session-level advisory lock keyed
-/// by the repository id, held on the pass's own connection (so it vanishes with that connection if the
-/// process dies).
+/// One full pass per root at a time, and one -Watch per root (see <see cref="AdvisoryLock"/>). The keys are
+/// the text earlier releases built in SQL ('disktools-pass:' || id::text), so builds still exclude each other.
 /// </summary>
 internal static class PassLock
 {
@@ -14,84 +15,40 @@ internal static class PassLock
 
     public const string WatchBusyId = "ReconciliationWatchInProgress";
 
-    private const string KeySql = "hashtextextended('disktools-pass:' || $1::text, 0)";
-    private const string WatchKeySql = "hashtextextended('disktools-watch:' || $1::text, 0)";
-
     /// <summary>
-    /// One -Watch per repository: a session lock on <paramref name="connection"/>, which the watcher keeps open
+    /// One -Watch per root: a session lock on <paramref name="connection"/>, which the watcher keeps open
     /// for as long as it runs. Fails at once when another watcher holds it, naming it from its heartbeat.
     /// </summary>
-    public static async Task AcquireWatchAsync(NpgsqlConnection connection, Guid repositoryId, string rootPath, CancellationToken cancellationToken)
+    public static async Task AcquireWatchAsync(NpgsqlConnection connection, Guid rootId, string rootPath, CancellationToken cancellationToken)
     {
-        await using (var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({WatchKeySql})", connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-            if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-            {
-                return;
-            }
-        }
-
-        string who = "another process";
-        await using (var command = new NpgsqlCommand("SELECT host_name, process_id FROM repository_watchers WHERE repository_id = $1", connection))
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                who = $"process {reader.GetInt32(1)} on {reader.GetString(0)}";
-            }
-        }
-
-        throw new DiskToolsException(WatchBusyId, ErrorKind.ResourceUnavailable,
-            $"'{rootPath}' is already being watched by {who}; one -Watch per root. Stop that one first (Get-ReconciliationStatus shows it).", rootPath);
-    }
-
-    public static async Task AcquireAsync(NpgsqlConnection connection, Guid repositoryId, string rootPath, bool wait, CancellationToken cancellationToken)
-    {
-        // Polling try-lock rather than a blocking pg_advisory_lock: stopping must be instant, and a cancelled
-        // blocking call would leave doubt about whether the lock was granted.
-        while (true)
-        {
-            await using (var command = new NpgsqlCommand($"SELECT pg_try_advisory_lock({KeySql})", connection))
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-                if ((bool)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!)
-                {
-                    return;
-                }
-            }
-
-            if (!wait)
-            {
-                throw new DiskToolsException(BusyId, ErrorKind.ResourceUnavailable,
-                    $"Another reconciliation of '{rootPath}' is running. Use -Wait to wait for it to finish.", rootPath);
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public static Task ReleaseWatchAsync(NpgsqlConnection connection, Guid repositoryId) => UnlockAsync(connection, repositoryId, WatchKeySql);
-
-    public static Task ReleaseAsync(NpgsqlConnection connection, Guid repositoryId) => UnlockAsync(connection, repositoryId, KeySql);
-
-    private static async Task UnlockAsync(NpgsqlConnection connection, Guid repositoryId, string keySql)
-    {
-        if (connection.State != System.Data.ConnectionState.Open)
+        if (await AdvisoryLock.TryAcquireAsync(connection, WatchKey(rootId), cancellationToken).ConfigureAwait(false))
         {
             return;
         }
 
-        try
+        string who = await WatcherHeartbeat.DescribeAsync(connection, rootId, cancellationToken).ConfigureAwait(false) ?? "another process";
+        throw new DiskToolsException(WatchBusyId, ErrorKind.ResourceUnavailable,
+            $"'{rootPath}' is already being watched by {who}; one -Watch per root. Stop that one first (Get-ReconciliationStatus shows it).", rootPath);
+    }
+
+    public static async Task AcquireAsync(NpgsqlConnection connection, Guid rootId, string rootPath, bool wait, CancellationToken cancellationToken)
+    {
+        if (wait)
         {
-            await using var command = new NpgsqlCommand($"SELECT pg_advisory_unlock({keySql})", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-            await command.ExecuteScalarAsync(CancellationToken.None).ConfigureAwait(false);
+            await AdvisoryLock.WaitAsync(connection, PassKey(rootId), cancellationToken).ConfigureAwait(false);
         }
-        catch (NpgsqlException)
+        else if (!await AdvisoryLock.TryAcquireAsync(connection, PassKey(rootId), cancellationToken).ConfigureAwait(false))
         {
-            // The connection broke: the server released the lock with the session.
+            throw new DiskToolsException(BusyId, ErrorKind.ResourceUnavailable,
+                $"Another reconciliation of '{rootPath}' is running. Use -Wait to wait for it to finish.", rootPath);
         }
     }
+
+    public static Task ReleaseWatchAsync(NpgsqlConnection connection, Guid rootId) => AdvisoryLock.ReleaseAsync(connection, WatchKey(rootId));
+
+    public static Task ReleaseAsync(NpgsqlConnection connection, Guid rootId) => AdvisoryLock.ReleaseAsync(connection, PassKey(rootId));
+
+    private static string PassKey(Guid rootId) => $"disktools-pass:{rootId:D}";
+
+    private static string WatchKey(Guid rootId) => $"disktools-watch:{rootId:D}";
 }

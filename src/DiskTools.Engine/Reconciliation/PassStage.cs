@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using DiskTools.Engine.Storage;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -15,7 +16,7 @@ internal sealed class PassStage
     /// <summary>
     /// Settings for the transaction of a whole-set statement (<see cref="RunWholeSetAsync"/>). Its plan must not depend on
     /// how fresh file_records' statistics are: after a large first pass, or a crash, before autovacuum has run,
-    /// the planner believes a repository holds a handful of records and picks a nested loop that compares every
+    /// the planner believes a root holds a handful of records and picks a nested loop that compares every
     /// record with every staged file. These statements compare whole sets, for which a hash or merge join is
     /// always right, so nested loops are off for them. (No statement timeout applies to them, nor to any other
     /// statement of the pass: its connection comes from InventoryDatabase.ConnectForPassAsync.)
@@ -86,7 +87,7 @@ internal sealed class PassStage
         }
 
         await using var command = new NpgsqlCommand("INSERT INTO stage_blocked SELECT CASE WHEN d = '' THEN '' ELSE d || '/' END FROM unnest($1::text[]) d", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = incompleteDirectories.ToArray() });
+        command.AddValues(incompleteDirectories.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -98,7 +99,7 @@ internal sealed class PassStage
     /// size and times already say whether the file is the same. A record imported without an inode whose
     /// size and mtime match is marked for adoption (record_id set, adopt true). Returns how many rows.
     /// </summary>
-    public async Task<long> BuildWorkAsync(Guid repositoryId, bool hashing, CancellationToken cancellationToken)
+    public async Task<long> BuildWorkAsync(Guid rootId, bool hashing, CancellationToken cancellationToken)
     {
         await ExecuteAsync("ANALYZE pg_temp.stage_files", cancellationToken).ConfigureAwait(false);
         await RunWholeSetAsync(cancellationToken, $"""
@@ -111,7 +112,7 @@ internal sealed class PassStage
                OR (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) IS DISTINCT FROM (s.file_size, s.mtime_ns, s.ctime_ns, s.inode)
                OR ($2 AND r.content_hash IS NULL AND r.baseline_adopted_at IS NULL)
                OR r.absent_since IS NOT NULL
-            """, repositoryId, hashing).ConfigureAwait(false);
+            """, rootId, hashing).ConfigureAwait(false);
         return await IndexAndCountAsync("stage_work", cancellationToken).ConfigureAwait(false);
     }
 
@@ -131,7 +132,7 @@ internal sealed class PassStage
             taken AS (DELETE FROM stage_work WHERE adopt)
             SELECT count(*) FROM adopted
             """, connection) { CommandTimeout = 0 };
-        command.Parameters.Add(new NpgsqlParameter { Value = generation });
+        command.AddValues(generation);
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -140,8 +141,7 @@ internal sealed class PassStage
     {
         await using var command = new NpgsqlCommand(
             "SELECT file_path, file_size, mtime_ns, mod_time, ctime_ns, inode, dev FROM stage_work WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = after + count });
+        command.AddValues(after, after + count);
         var page = new List<StagedFile>(count);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -154,11 +154,11 @@ internal sealed class PassStage
     }
 
     /// <summary>
-    /// Builds stage_orphans: present records of this repository not seen by the walk, not beneath a directory
+    /// Builds stage_orphans: present records of this root not seen by the walk, not beneath a directory
     /// the walk could not finish, and not written since the pass began (a watcher may have just added them).
     /// Built before anything is written, so a pass can still stop without having changed a thing.
     /// </summary>
-    public async Task<long> BuildOrphansAsync(Guid repositoryId, string scope, DateTimeOffset passStart, CancellationToken cancellationToken)
+    public async Task<long> BuildOrphansAsync(Guid rootId, string scope, DateTimeOffset passStart, CancellationToken cancellationToken)
     {
         await RunWholeSetAsync(cancellationToken, """
             CREATE TEMP TABLE stage_orphans AS
@@ -168,7 +168,7 @@ internal sealed class PassStage
               AND ($3 = '' OR starts_with(r.file_path, $3 || '/'))
               AND NOT EXISTS (SELECT 1 FROM stage_files s WHERE s.file_path = r.file_path)
               AND NOT EXISTS (SELECT 1 FROM stage_blocked b WHERE starts_with(r.file_path, b.prefix))
-            """, repositoryId, passStart, scope).ConfigureAwait(false);
+            """, rootId, passStart, scope).ConfigureAwait(false);
         return await IndexAndCountAsync("stage_orphans", cancellationToken).ConfigureAwait(false);
     }
 
@@ -205,18 +205,15 @@ internal sealed class PassStage
             FROM stage_moves m
             WHERE m.seq > $1 AND m.seq <= $2 AND r.id = m.id AND r.updated_at < $4 AND r.absent_since IS NULL
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = after + count });
-        command.Parameters.Add(new NpgsqlParameter { Value = generation });
-        command.Parameters.Add(new NpgsqlParameter { Value = passStart });
+        command.AddValues(after, after + count, generation, passStart);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Present records of the repository (what a removal threshold is a share of).</summary>
-    public async Task<long> CountPresentAsync(Guid repositoryId, CancellationToken cancellationToken)
+    /// <summary>Present records of the root (what a removal threshold is a share of).</summary>
+    public async Task<long> CountPresentAsync(Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT count(*) FROM file_records WHERE repository_id = $1 AND absent_since IS NULL", connection) { CommandTimeout = 0 };
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.AddValues(rootId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -238,9 +235,7 @@ internal sealed class PassStage
                 RETURNING 1)
             SELECT (SELECT count(*) FROM kept), (SELECT count(*) FROM deleted)
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = after + count });
-        command.Parameters.Add(new NpgsqlParameter { Value = passStart });
+        command.AddValues(after, after + count, passStart);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
         return ((int)reader.GetInt64(0), (int)reader.GetInt64(1));
@@ -296,7 +291,7 @@ internal sealed class PassStage
         return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
-    private async Task RunWholeSetAsync(CancellationToken cancellationToken, string sql, params object[] parameters)
+    private async Task RunWholeSetAsync(CancellationToken cancellationToken, string sql, params object?[] parameters)
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
         await using (var settings = new NpgsqlCommand(PlanSettings, connection, transaction))
@@ -304,15 +299,7 @@ internal sealed class PassStage
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 })
-        {
-            foreach (object parameter in parameters)
-            {
-                command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-            }
-
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
+        await connection.ExecuteUnlimitedAsync(transaction, sql, cancellationToken, parameters).ConfigureAwait(false);
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }

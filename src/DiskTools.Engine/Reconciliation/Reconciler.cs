@@ -6,8 +6,8 @@ using Npgsql;
 namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>
-/// A full reconciliation pass of one root: registers the repository on first use, takes the repository's
-/// pass lock, records a sync operation, runs <see cref="TreeSync"/> over the whole tree and closes the
+/// A full reconciliation pass of one root: registers the root on first use, takes the root's
+/// pass lock, records a reconciliation operation, runs <see cref="ScopeReconciler"/> over the whole tree and closes the
 /// operation as completed — or, when anything fails, as failed with the error, having deleted nothing.
 /// </summary>
 public static class Reconciler
@@ -16,27 +16,27 @@ public static class Reconciler
     public const string RootNotDirectoryId = "ReconciliationRootNotDirectory";
 
     /// <summary>Runs one pass; returns its operation (status completed or failed). Throws when it cannot start.</summary>
-    public static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    public static async Task<ReconciliationOperation> RunPassAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
         var rules = new IgnoreRules(options.Exclude);
-        InventoryRepository repository = await RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
-        return await RunPassAsync(database, repository, rules, options, writer, cancellationToken).ConfigureAwait(false);
+        InventoryRoot inventoryRoot = await RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
+        return await RunPassAsync(database, inventoryRoot, rules, options, writer, cancellationToken).ConfigureAwait(false);
     }
 
-    internal static async Task<SyncOperation> RunPassAsync(InventoryDatabase database, InventoryRepository repository, IgnoreRules rules, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
+    internal static async Task<ReconciliationOperation> RunPassAsync(InventoryDatabase database, InventoryRoot inventoryRoot, IgnoreRules rules, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
         NpgsqlConnection connection = await database.ConnectForPassAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await PassLock.AcquireAsync(connection, repository.Id, repository.RootPath, options.Wait, cancellationToken).ConfigureAwait(false);
+            await PassLock.AcquireAsync(connection, inventoryRoot.Id, inventoryRoot.RootPath, options.Wait, cancellationToken).ConfigureAwait(false);
             try
             {
-                await OperationLog.FailAbandonedAsync(connection, repository.Id, cancellationToken).ConfigureAwait(false);
-                SyncOperation operation = await OperationLog.StartAsync(connection, repository.Id, options.OperationType, cancellationToken).ConfigureAwait(false);
+                await OperationLog.FailAbandonedAsync(connection, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
+                ReconciliationOperation operation = await OperationLog.StartAsync(connection, inventoryRoot.Id, options.OperationType, cancellationToken).ConfigureAwait(false);
                 var counters = new PassCounters();
                 try
                 {
-                    await new TreeSync(connection, repository, options, rules, writer)
+                    await new ScopeReconciler(connection, inventoryRoot, options, rules, writer)
                         .RunAsync(string.Empty, operation.Id, operation.StartTime, counters, showProgress: true, cancellationToken).ConfigureAwait(false);
                     return await OperationLog.FinishAsync(connection, counters.ApplyTo(operation), null, cancellationToken).ConfigureAwait(false);
                 }
@@ -50,7 +50,7 @@ public static class Reconciler
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
                     string message = database.Scrub(e is DiskToolsException ? e.Message : $"{e.GetType().Name}: {e.Message}");
-                    SyncOperation failed = await TryFinishAsync(database, counters.ApplyTo(operation), message, retry: true, cancellationToken).ConfigureAwait(false);
+                    ReconciliationOperation failed = await TryFinishAsync(database, counters.ApplyTo(operation), message, retry: true, cancellationToken).ConfigureAwait(false);
                     if (e is DiskToolsException refused && RootGuard.IsRefusal(refused.ErrorId))
                     {
                         // The root guard stopped the pass before it wrote anything: its own error says what changed.
@@ -58,16 +58,16 @@ public static class Reconciler
                         return failed;
                     }
 
-                    writer.WriteError(new OperationError(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, repository.RootPath,
+                    writer.WriteError(new OperationError(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, inventoryRoot.RootPath,
                         new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
-                            $"Reconciliation of '{repository.RootPath}' failed after {counters.Added + counters.Updated:N0} records were written; nothing was deleted and a rerun completes it: {message}",
-                            repository.RootPath, e)));
+                            $"Reconciliation of '{inventoryRoot.RootPath}' failed after {counters.Added + counters.Updated:N0} records were written; nothing was deleted and a rerun completes it: {message}",
+                            inventoryRoot.RootPath, e)));
                     return failed;
                 }
             }
             finally
             {
-                await PassLock.ReleaseAsync(connection, repository.Id).ConfigureAwait(false);
+                await PassLock.ReleaseAsync(connection, inventoryRoot.Id).ConfigureAwait(false);
             }
         }
         finally
@@ -77,15 +77,15 @@ public static class Reconciler
     }
 
     /// <summary>
-    /// The repository of a root, registering it on first use. A root that is registered is taken as given (the
+    /// The registered root for a path, registering it on first use. A root that is registered is taken as given (the
     /// pass's guard then checks what it is now). A new root must be a directory; a new root that is a symbolic
     /// link is registered as the directory it resolves to, and a warning says so.
     /// </summary>
-    internal static async Task<InventoryRepository> RegisterRootAsync(InventoryDatabase database, string root, IOutputWriter writer, CancellationToken cancellationToken)
+    internal static async Task<InventoryRoot> RegisterRootAsync(InventoryDatabase database, string root, IOutputWriter writer, CancellationToken cancellationToken)
     {
         string rootPath = NormaliseRoot(root);
         RootIdentity probe = NativeStat.ProbeRoot(rootPath);
-        if (probe.Kind != RootKind.Directory && await RepositoryStore.FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false) is { } known)
+        if (probe.Kind != RootKind.Directory && await RootStore.FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false) is { } known)
         {
             return known;
         }
@@ -118,7 +118,7 @@ public static class Reconciler
                 break;
         }
 
-        return await RepositoryStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
+        return await RootStore.RegisterAsync(database, rootPath, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>An absolute root without a trailing slash ("/" stays "/"); symlinks are not resolved.</summary>
@@ -133,7 +133,7 @@ public static class Reconciler
     /// errors with backoff; when the database stays unreachable the returned object still says what happened
     /// and the next pass marks the row failed.
     /// </summary>
-    private static async Task<SyncOperation> TryFinishAsync(InventoryDatabase database, SyncOperation operation, string error, bool retry, CancellationToken cancellationToken)
+    private static async Task<ReconciliationOperation> TryFinishAsync(InventoryDatabase database, ReconciliationOperation operation, string error, bool retry, CancellationToken cancellationToken)
     {
         try
         {

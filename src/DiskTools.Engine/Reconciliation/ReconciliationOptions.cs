@@ -15,7 +15,7 @@ public sealed record ReconciliationOptions
     /// <summary>Globs excluded in addition to the default ignore rules.</summary>
     public IReadOnlyList<string> Exclude { get; init; } = [];
 
-    /// <summary>Wait for another pass over the same repository to finish instead of failing.</summary>
+    /// <summary>Wait for another pass over the same root to finish instead of failing.</summary>
     public bool Wait { get; init; }
 
     /// <summary>

@@ -1,9 +1,9 @@
 namespace DiskTools.Engine.Reconciliation;
 
-/// <summary>Where a repository's inventory stands: size, watcher liveness, the last operation, the next pass.</summary>
+/// <summary>Where a root's inventory stands: size, watcher liveness, the last operation, the next pass.</summary>
 public sealed record ReconciliationStatus
 {
-    public Guid RepositoryId { get; init; }
+    public Guid RootId { get; init; }
 
     public string RootPath { get; init; } = string.Empty;
 
@@ -18,13 +18,13 @@ public sealed record ReconciliationStatus
 
     public DateTimeOffset? LastHeartbeat { get; init; }
 
-    public SyncOperation? LastSyncOperation { get; init; }
+    public ReconciliationOperation? LastOperation { get; init; }
 
     /// <summary>When the watcher will run its next full pass; null when nothing is watching.</summary>
     public DateTimeOffset? NextReconciliation { get; init; }
 
     /// <summary>The last operation in one line (type, status, local start time), as the default view shows it; survives serialization.</summary>
-    public string? LastOperationText => LastSyncOperation is { } last
+    public string? LastOperationText => LastOperation is { } last
         ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{last.OperationType} {last.Status} {last.StartTime.ToLocalTime():yyyy-MM-dd HH:mm}")
         : null;
 }

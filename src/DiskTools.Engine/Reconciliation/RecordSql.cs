@@ -40,7 +40,7 @@ internal static class RecordSql
     private const string Columns = "(repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, content_hash, last_scanned, scan_generation)";
 
     /// <summary>
-    /// Upsert from client arrays: $1 repository, $2 generation, $3.. path, size, mod_time, mtime, ctime, inode, dev,
+    /// Upsert from client arrays: $1 root, $2 generation, $3.. path, size, mod_time, mtime, ctime, inode, dev,
     /// hash arrays. mod_time comes as the client computed it (Traversal.FileTimestamp), never derived from mtime_ns,
     /// which cannot hold times past 2262.
     /// </summary>

@@ -1,4 +1,6 @@
+using DiskTools.Engine.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;
 
@@ -6,7 +8,7 @@ namespace DiskTools.Engine.Reconciliation;
 internal static class RecordWriter
 {
     /// <summary>Upserts <paramref name="files"/>; returns (added, updated). Unchanged files write nothing.</summary>
-    public static async Task<(int Added, int Updated)> UpsertAsync(NpgsqlConnection connection, Guid repositoryId, long generation, IReadOnlyList<RecordedFile> files, CancellationToken cancellationToken)
+    public static async Task<(int Added, int Updated)> UpsertAsync(NpgsqlConnection connection, Guid rootId, long generation, IReadOnlyList<RecordedFile> files, CancellationToken cancellationToken)
     {
         if (files.Count == 0)
         {
@@ -14,27 +16,18 @@ internal static class RecordWriter
         }
 
         await using var command = new NpgsqlCommand(RecordSql.UpsertArrays, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = generation });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Path).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Size).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ModTimeMicros).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.TimestampTz });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ModifiedNs).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.ChangedNs).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => unchecked((long)f.Inode)).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => unchecked((long)f.Device)).ToArray() });
-        command.Parameters.Add(new NpgsqlParameter { Value = files.Select(f => f.Hash).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text });
+        command.AddValues(rootId, generation, files.Select(f => f.Path).ToArray(), files.Select(f => f.Size).ToArray());
+        command.AddValue(files.Select(f => f.ModTimeMicros).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
+        command.AddValues(files.Select(f => f.ModifiedNs).ToArray(), files.Select(f => f.ChangedNs).ToArray(), files.Select(f => unchecked((long)f.Inode)).ToArray(), files.Select(f => unchecked((long)f.Device)).ToArray());
+        command.AddValue(files.Select(f => f.Hash).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
         return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Upserts stage_work rows (after, after + count] server-side (no hashing).</summary>
-    public static async Task<(int Added, int Updated)> UpsertFromWorkAsync(NpgsqlConnection connection, Guid repositoryId, long generation, long after, int count, CancellationToken cancellationToken)
+    public static async Task<(int Added, int Updated)> UpsertFromWorkAsync(NpgsqlConnection connection, Guid rootId, long generation, long after, int count, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(RecordSql.UpsertFromWork, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = generation });
-        command.Parameters.Add(new NpgsqlParameter { Value = after });
-        command.Parameters.Add(new NpgsqlParameter { Value = after + count });
+        command.AddValues(rootId, generation, after, after + count);
         return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
     }
 
@@ -43,7 +36,7 @@ internal static class RecordWriter
     /// records holding tiering or access history are kept and marked absent, the rest deleted. Returns how many
     /// records were removed either way.
     /// </summary>
-    public static async Task<int> RemoveAsync(NpgsqlConnection connection, Guid repositoryId, IReadOnlyList<string> paths, bool subtree, CancellationToken cancellationToken)
+    public static async Task<int> RemoveAsync(NpgsqlConnection connection, Guid rootId, IReadOnlyList<string> paths, bool subtree, CancellationToken cancellationToken)
     {
         if (paths.Count == 0)
         {
@@ -63,8 +56,7 @@ internal static class RecordWriter
                 RETURNING 1)
             SELECT (SELECT count(*) FROM kept) + (SELECT count(*) FROM deleted)
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = paths.ToArray() });
+        command.AddValues(rootId, paths.ToArray());
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 

@@ -1,6 +1,7 @@
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;
 
@@ -28,9 +29,9 @@ internal static class RootGuard
         => errorId is RootMissingId or RootIsSymlinkId or RootChangedId or RootEmptyId or RemovalThresholdId or Reconciler.RootNotDirectoryId;
 
     /// <summary>Checks the root before the walk; records its identity the first time (or, with force, when it changed).</summary>
-    public static async Task CheckIdentityAsync(NpgsqlConnection connection, InventoryRepository repository, bool force, IOutputWriter writer, CancellationToken cancellationToken)
+    public static async Task CheckIdentityAsync(NpgsqlConnection connection, InventoryRoot inventoryRoot, bool force, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        string root = repository.RootPath;
+        string root = inventoryRoot.RootPath;
         RootIdentity now = NativeStat.ProbeRoot(root);
         switch (now.Kind)
         {
@@ -46,7 +47,7 @@ internal static class RootGuard
                     $"The root '{root}' is no longer a directory. The pass stopped and nothing in its inventory was changed.", root);
         }
 
-        RootIdentity? recorded = await ReadAsync(connection, repository.Id, cancellationToken).ConfigureAwait(false);
+        RootIdentity? recorded = await ReadAsync(connection, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
         if (recorded is { } last && (last.FsType != now.FsType || last.FsId != now.FsId || last.Inode != now.Inode))
         {
             string what = last.FsType != now.FsType || last.FsId != now.FsId ? "is on another file system" : "is another directory";
@@ -63,10 +64,9 @@ internal static class RootGuard
         {
             await using var command = new NpgsqlCommand(
                 "UPDATE repositories SET root_fs_type = $2, root_fs_id = $3, root_inode = $4, root_identity_utc = now() WHERE id = $1", connection);
-            command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-            command.Parameters.Add(new NpgsqlParameter { Value = now.FsType });
-            command.Parameters.Add(new NpgsqlParameter { Value = (object?)now.FsId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-            command.Parameters.Add(new NpgsqlParameter { Value = unchecked((long)now.Inode) });
+            command.AddValues(inventoryRoot.Id, now.FsType);
+            command.AddValue(now.FsId, NpgsqlDbType.Text);
+            command.AddValues(unchecked((long)now.Inode));
             await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -113,10 +113,10 @@ internal static class RootGuard
         }
     }
 
-    private static async Task<RootIdentity?> ReadAsync(NpgsqlConnection connection, Guid repositoryId, CancellationToken cancellationToken)
+    private static async Task<RootIdentity?> ReadAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("SELECT root_fs_type, root_fs_id, root_inode FROM repositories WHERE id = $1", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
+        command.AddValues(rootId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0))
         {

@@ -25,15 +25,14 @@ public static class TierStateStore
     /// <summary>The ids of the records at <paramref name="relativePaths"/> under a root; paths without a record are reported and left out.</summary>
     public static async Task<IReadOnlyList<(long Id, string Path)>> FindAsync(InventoryDatabase database, string root, IReadOnlyList<string> relativePaths, IOutputWriter writer, CancellationToken cancellationToken)
     {
-        InventoryRepository repository = await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false);
+        InventoryRoot inventoryRoot = await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand("""
             SELECT p.path, f.id FROM unnest($2::text[]) WITH ORDINALITY AS p(path, n)
             LEFT JOIN file_records f ON f.repository_id = $1 AND f.path_digest = disktools_path_digest(p.path)
             ORDER BY p.n
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
-        command.Parameters.Add(new NpgsqlParameter { Value = relativePaths.Select(p => p.Trim('/')).ToArray() });
+        command.AddValues(inventoryRoot.Id, relativePaths.Select(p => p.Trim('/')).ToArray());
         var found = new List<(long, string)>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -41,8 +40,8 @@ public static class TierStateStore
             string path = reader.GetString(0);
             if (reader.IsDBNull(1))
             {
-                string full = repository.RootPath.TrimEnd('/') + "/" + path;
-                writer.WriteError(new OperationError(RecordNotFoundId, ErrorKind.ObjectNotFound, full, $"'{full}' has no record in the inventory of '{repository.RootPath}'."));
+                string full = inventoryRoot.RootPath.TrimEnd('/') + "/" + path;
+                writer.WriteError(new OperationError(RecordNotFoundId, ErrorKind.ObjectNotFound, full, $"'{full}' has no record in the inventory of '{inventoryRoot.RootPath}'."));
                 continue;
             }
 
@@ -66,8 +65,7 @@ public static class TierStateStore
             WHERE id = ANY ($1) RETURNING id
             """, connection))
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = ids.Distinct().ToArray() });
-            command.Parameters.Add(new NpgsqlParameter { Value = ToText(state) });
+            command.AddValues(ids.Distinct().ToArray(), ToText(state));
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {

@@ -29,7 +29,7 @@ internal sealed class WalkStager : IWalkObserver
 
     private readonly string scope;
 
-    /// <param name="scope">The walked directory relative to the repository root ("" for the root itself).</param>
+    /// <param name="scope">The walked directory relative to the root ("" for the root itself).</param>
     public WalkStager(string root, string scope, IgnoreRules rules, ChannelWriter<StagedFile[]> output, IOutputWriter writer, CancellationToken cancellationToken)
     {
         this.cancellationToken = cancellationToken;

@@ -43,10 +43,10 @@ public static class MigrationRunner
     internal static async Task<MigrationResult> MigrateAsync(InventoryDatabase database, IReadOnlyList<Migration> known, CancellationToken cancellationToken)
     {
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await Execute(connection, "SELECT pg_advisory_lock($1)", cancellationToken, MigrationLockKey).ConfigureAwait(false);
+        await connection.ExecuteUnlimitedAsync(null, "SELECT pg_advisory_lock($1)", cancellationToken, MigrationLockKey).ConfigureAwait(false);
         try
         {
-            await Execute(connection, """
+            await connection.ExecuteUnlimitedAsync(null, """
                 CREATE TABLE IF NOT EXISTS disktools_schema_migrations (
                     version     integer PRIMARY KEY,
                     name        text NOT NULL,
@@ -89,8 +89,8 @@ public static class MigrationRunner
                 await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
                 try
                 {
-                    await Execute(connection, migration.Sql, cancellationToken).ConfigureAwait(false);
-                    await Execute(connection, "INSERT INTO disktools_schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+                    await connection.ExecuteUnlimitedAsync(null, migration.Sql, cancellationToken).ConfigureAwait(false);
+                    await connection.ExecuteUnlimitedAsync(null, "INSERT INTO disktools_schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
                         cancellationToken, migration.Version, migration.Name, migration.Checksum).ConfigureAwait(false);
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -108,20 +108,8 @@ public static class MigrationRunner
         {
             if (connection.State == System.Data.ConnectionState.Open)
             {
-                await Execute(connection, "SELECT pg_advisory_unlock($1)", CancellationToken.None, MigrationLockKey).ConfigureAwait(false);
+                await connection.ExecuteUnlimitedAsync(null, "SELECT pg_advisory_unlock($1)", CancellationToken.None, MigrationLockKey).ConfigureAwait(false);
             }
         }
-    }
-
-    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken, params object[] parameters)
-    {
-        // A migration that rewrites a table takes as long as the inventory is large: no timeout.
-        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
-        foreach (object parameter in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = parameter });
-        }
-
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

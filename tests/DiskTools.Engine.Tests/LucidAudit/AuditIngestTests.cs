@@ -266,7 +266,7 @@ public sealed class AuditIngestTests
         Assert.Equal(3, h.Scalar("SELECT sum(access_count) FROM file_records"));
 
         var clash = Assert.Throws<DiskToolsException>(() => h.Pass(tenant: "globex"));
-        Assert.Equal("LucidAuditVolumeOwnedByOtherTenant", clash.ErrorId);
+        Assert.Equal("LucidAuditRootOwnedByOtherTenant", clash.ErrorId);
     }
 
     [SkippableFact]

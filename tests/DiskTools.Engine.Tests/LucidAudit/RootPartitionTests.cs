@@ -91,7 +91,7 @@ public sealed class RootPartitionTests : IDisposable
         InventoryImportResult imported = await InventoryImporter.ImportAsync(database, good, dir, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None);
 
         Assert.Equal((3L, 2L, 0L), (imported.RowsRead, imported.Inserted, imported.Updated));
-        InventoryRepository repository = await RepositoryStore.RequireAsync(database, Reconciler.NormaliseRoot(dir), CancellationToken.None);
+        InventoryRoot repository = await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(dir), CancellationToken.None);
         Assert.Equal("a.txt 2|c.txt 3", await Scalar<string>(connection,
             $"SELECT string_agg(file_path || ' ' || file_size, '|' ORDER BY file_path) FROM file_records_{repository.Id:N}"));
         // The partition has every index file_records has, attached to it.
@@ -101,7 +101,7 @@ public sealed class RootPartitionTests : IDisposable
         // The next pass works on the records the baseline made (c.txt is not there: its record goes), and the
         // next import merges into them.
         File.WriteAllText(Path.Combine(dir, "a.txt"), "xy");
-        SyncOperation pass = await Reconciler.RunPassAsync(database, dir, new ReconciliationOptions { Hash = false, Force = true }, new RecordingWriter(), CancellationToken.None);
+        ReconciliationOperation pass = await Reconciler.RunPassAsync(database, dir, new ReconciliationOptions { Hash = false, Force = true }, new RecordingWriter(), CancellationToken.None);
         Assert.Equal(("completed", 1), (pass.Status, pass.FilesRemoved));
         InventoryImportResult merged = await InventoryImporter.ImportAsync(database, good, dir, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None);
         Assert.Equal((1L, 0L), (merged.Inserted, merged.Updated));

@@ -32,7 +32,7 @@ public sealed class DatabaseTroubleTests
     {
         InventoryDatabase database = InventoryDatabase.Open(connectionString, null);
         var clock = Stopwatch.StartNew();
-        DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(() => RepositoryStore.ListAsync(database, null, CancellationToken.None));
+        DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(() => RootStore.ListAsync(database, null, CancellationToken.None));
         Assert.True(clock.Elapsed < within, $"took {clock.Elapsed}");
         Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal);
         Assert.Equal(database.Description, e.Target);
@@ -62,7 +62,7 @@ public sealed class DatabaseTroubleTests
         Assert.Equal(InventoryDatabase.DefaultConnectBudget, InventoryDatabase.Open($"Host=127.0.0.1;Port={port};Database=inv", null).ConnectBudget);
 
         var clock = Stopwatch.StartNew();
-        DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(() => RepositoryStore.ListAsync(database, null, CancellationToken.None));
+        DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(() => RootStore.ListAsync(database, null, CancellationToken.None));
         Assert.Equal(DatabaseErrors.UnreachableId, e.ErrorId);
         Assert.True(clock.Elapsed > TimeSpan.FromSeconds(5), $"gave up after {clock.Elapsed}, before the 12 s asked for");
     }
@@ -111,7 +111,7 @@ public sealed class DatabaseTroubleTests
             NpgsqlConnection.ClearAllPools();
             try
             {
-                await RepositoryStore.ListAsync(InventoryDatabase.Open(Strict(Secret), null), null, CancellationToken.None);
+                await RootStore.ListAsync(InventoryDatabase.Open(Strict(Secret), null), null, CancellationToken.None);
             }
             catch (DiskToolsException e)
             {

@@ -40,7 +40,7 @@ public sealed class DatabaseFailureTests
                 return Task.CompletedTask;
             },
         };
-        SyncOperation failed = await Reconciler.RunPassAsync(db, tree.Root, stopping, writer, CancellationToken.None);
+        ReconciliationOperation failed = await Reconciler.RunPassAsync(db, tree.Root, stopping, writer, CancellationToken.None);
         Assert.Equal("failed", failed.Status);
         Assert.False(string.IsNullOrEmpty(failed.ErrorMessage));
         Assert.Contains(writer.Errors, e => e.ErrorId == Reconciler.PassFailedId);
@@ -50,7 +50,7 @@ public sealed class DatabaseFailureTests
         Assert.Contains("kept/old.txt", afterRestart.Keys); // nothing deleted by the failed pass
         Assert.Equal(10, afterRestart.Keys.Count(k => k.StartsWith("new/", StringComparison.Ordinal))); // the committed batch stayed
 
-        SyncOperation rerun = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
+        ReconciliationOperation rerun = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
         Assert.Equal(("completed", 30, 1), (rerun.Status, rerun.FilesAdded, rerun.FilesRemoved));
         Assert.Equal(40, Inventory.Records(cs, tree.Root).Count);
         await using var connection = new NpgsqlConnection(cs);
@@ -139,8 +139,8 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
 
         TimeSpan stopped = await StopAsync(run, stop);
         Assert.True(stopped < TimeSpan.FromSeconds(3), $"stopping took {stopped}");
-        Assert.Contains(writer.Objects.OfType<SyncOperation>(), o => o.OperationType == OperationTypes.Startup && o.Status == "completed");
-        Assert.Contains(writer.Objects.OfType<SyncOperation>(), o => o.OperationType == OperationTypes.Realtime && o.FilesAdded > 0);
+        Assert.Contains(writer.Objects.OfType<ReconciliationOperation>(), o => o.OperationType == OperationTypes.Startup && o.Status == "completed");
+        Assert.Contains(writer.Objects.OfType<ReconciliationOperation>(), o => o.OperationType == OperationTypes.Realtime && o.FilesAdded > 0);
         Assert.False((await InventoryQueries.GetStatusAsync(Inventory.Open(database.ConnectionString), tree.Root, CancellationToken.None))[0].IsWatching);
     }
 
@@ -203,7 +203,7 @@ public sealed class WatchTests : IClassFixture<PostgresDatabase>
         Inventory.Require();
         using var tree = new ScratchTree();
         var (run, stop, writer) = Start(tree.Root);
-        Assert.True(SpinWait.SpinUntil(() => writer.Objects.OfType<SyncOperation>().Any(), Patience), "no startup pass");
+        Assert.True(SpinWait.SpinUntil(() => writer.Objects.OfType<ReconciliationOperation>().Any(), Patience), "no startup pass");
         for (int d = 0; d < 40; d++)
         {
             string dir = tree[$"burst/d{d:D2}/sub"];

@@ -27,7 +27,7 @@ public sealed class FarFileTimeTests : IClassFixture<PostgresDatabase>
     /// <summary>tmpfs keeps times before 1970 (and far past 2262); the disk under /tmp may not.</summary>
     private static string? Parent => Directory.Exists("/dev/shm") ? "/dev/shm" : null;
 
-    private async Task<SyncOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions options)
+    private async Task<ReconciliationOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions options)
     {
         await Task.Delay(50); // files just changed are older than the racy-timestamp window
         return await Reconciler.RunPassAsync(Db, root, options, writer, CancellationToken.None);
@@ -50,7 +50,7 @@ public sealed class FarFileTimeTests : IClassFixture<PostgresDatabase>
         var options = new ReconciliationOptions { Hash = hash };
         var writer = new RecordingWriter();
 
-        SyncOperation first = await Pass(tree.Root, writer, options);
+        ReconciliationOperation first = await Pass(tree.Root, writer, options);
         Assert.True(first.Status == "completed", first.ErrorMessage);
         Assert.Equal((3, 3), (first.FilesScanned, first.FilesAdded));
         var stored = Stored(tree.Root);
@@ -75,13 +75,13 @@ public sealed class FarFileTimeTests : IClassFixture<PostgresDatabase>
 
         // Unchanged: nothing is updated and no row is rewritten.
         var before = Inventory.Records(database.ConnectionString, tree.Root);
-        SyncOperation second = await Pass(tree.Root, writer, options);
+        ReconciliationOperation second = await Pass(tree.Root, writer, options);
         Assert.Equal(("completed", 3, 0, 0, 0), (second.Status, second.FilesScanned, second.FilesAdded, second.FilesUpdated, second.FilesRemoved));
         Assert.Equal(before, Inventory.Records(database.ConnectionString, tree.Root));
 
         // Touched to another time past 2262: an update, with the new time.
         Touch(tree["far.txt"], "2400-02-29 23:59:59.500001999 UTC");
-        SyncOperation third = await Pass(tree.Root, writer, options);
+        ReconciliationOperation third = await Pass(tree.Root, writer, options);
         Assert.Equal(("completed", 0, 1, 0), (third.Status, third.FilesAdded, third.FilesUpdated, third.FilesRemoved));
         Assert.Equal((Year2400, long.MaxValue), Stored(tree.Root)["far.txt"]);
         Assert.Empty(writer.Errors);
@@ -107,7 +107,7 @@ public sealed class FarFileTimeTests : IClassFixture<PostgresDatabase>
             var writer = new RecordingWriter();
             await DiskTools.Engine.InventoryImport.InventoryImporter.ImportAsync(Db, csv, tree.Root, default, 10, writer, CancellationToken.None);
             var hashed = new ConcurrentBag<string>();
-            SyncOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
+            ReconciliationOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
             Assert.True(pass.Status == "completed", pass.ErrorMessage);
             Assert.Equal([tree["other.txt"]], hashed); // same.txt adopted without reading, other.txt's baseline is out of date
             Assert.Equal((0, 1), (pass.FilesAdded, pass.FilesUpdated));

@@ -16,7 +16,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
 
     private InventoryDatabase Db => Inventory.Open(database.ConnectionString);
 
-    private async Task<SyncOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions? options = null)
+    private async Task<ReconciliationOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions? options = null)
     {
         await Task.Delay(50); // files just written are older than the racy-timestamp window
         return await Reconciler.RunPassAsync(Db, root, options ?? new ReconciliationOptions(), writer, CancellationToken.None);
@@ -85,7 +85,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         Directory.Move(tree.Root, aside);
         try
         {
-            SyncOperation pass = await Pass(tree.Root, writer);
+            ReconciliationOperation pass = await Pass(tree.Root, writer);
             Assert.Equal("failed", pass.Status);
             Assert.Contains("does not exist", pass.ErrorMessage);
             Assert.Equal(RootGuard.RootMissingId, Assert.Single(writer.Errors).ErrorId);
@@ -112,7 +112,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         File.CreateSymbolicLink(tree.Root, empty.Root);
         try
         {
-            SyncOperation pass = await Pass(tree.Root, writer);
+            ReconciliationOperation pass = await Pass(tree.Root, writer);
             Assert.Equal("failed", pass.Status);
             OperationErrorAssert(writer, RootGuard.RootIsSymlinkId, empty.Root);
             Assert.Equal(12, Count(tree.Root));
@@ -132,7 +132,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
             using var other = TreeOf(3);
             File.Delete(link);
             File.CreateSymbolicLink(link, other.Root);
-            SyncOperation viaLink = await Pass(link, fresh);
+            ReconciliationOperation viaLink = await Pass(link, fresh);
             Assert.Equal(("completed", other.Root, 3), (viaLink.Status, viaLink.RootPath, viaLink.FilesAdded));
             Assert.Contains(fresh.Warnings, w => w.Contains("symbolic link", StringComparison.Ordinal) && w.Contains(other.Root, StringComparison.Ordinal));
             Assert.Equal(0L, Scalar("SELECT count(*) FROM repositories WHERE root_path = $1", link));
@@ -166,7 +166,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         // so that only the file system identity can tell.
         disk.Unmount();
         File.WriteAllText(Path.Combine(disk.MountPoint, "stray"), "not the disk");
-        SyncOperation refused = await Pass(disk.MountPoint, writer);
+        ReconciliationOperation refused = await Pass(disk.MountPoint, writer);
         Assert.Equal("failed", refused.Status);
         OperationErrorAssert(writer, RootGuard.RootChangedId, "another file system");
         Assert.Equal(8, Count(disk.MountPoint));
@@ -174,13 +174,13 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         // Plugged in again: the same file system, so the pass goes ahead and finds everything unchanged.
         File.Delete(Path.Combine(disk.MountPoint, "stray"));
         disk.Mount();
-        SyncOperation back = await Pass(disk.MountPoint, writer);
+        ReconciliationOperation back = await Pass(disk.MountPoint, writer);
         Assert.Equal(("completed", 8, 0, 0, 0), (back.Status, back.FilesScanned, back.FilesAdded, back.FilesUpdated, back.FilesRemoved));
 
         // Unplugged again, and the admin says it is intended: -Force takes the new file system and its emptiness, saying both.
         disk.Unmount();
         var forced = new RecordingWriter();
-        SyncOperation taken = await Pass(disk.MountPoint, forced, new ReconciliationOptions { Force = true });
+        ReconciliationOperation taken = await Pass(disk.MountPoint, forced, new ReconciliationOptions { Force = true });
         Assert.Equal(("completed", 8), (taken.Status, taken.FilesRemoved));
         Assert.Contains(forced.Warnings, w => w.Contains("another file system", StringComparison.Ordinal));
         Assert.Contains(forced.Warnings, w => w.Contains("is empty", StringComparison.Ordinal));
@@ -202,13 +202,13 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         }
 
         File.WriteAllText(tree["new.txt"], "arrived meanwhile");
-        SyncOperation stopped = await Pass(tree.Root, writer);
+        ReconciliationOperation stopped = await Pass(tree.Root, writer);
         Assert.Equal("failed", stopped.Status);
         OperationErrorAssert(writer, RootGuard.RemovalThresholdId, "30 of its 40");
         Assert.Equal(40, Count(tree.Root)); // nothing removed, and nothing added either: it stopped before writing
         Assert.Single(writer.Errors);
 
-        SyncOperation allowed = await Pass(tree.Root, new RecordingWriter(), new ReconciliationOptions { MaxRemovalPercent = 80 });
+        ReconciliationOperation allowed = await Pass(tree.Root, new RecordingWriter(), new ReconciliationOptions { MaxRemovalPercent = 80 });
         Assert.Equal(("completed", 1, 30), (allowed.Status, allowed.FilesAdded, allowed.FilesRemoved));
 
         // Emptied completely: refused even below any threshold, then removed with -Force.
@@ -218,12 +218,12 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         }
 
         var emptyWriter = new RecordingWriter();
-        SyncOperation empty = await Pass(tree.Root, emptyWriter, new ReconciliationOptions { MaxRemovalPercent = 100 });
+        ReconciliationOperation empty = await Pass(tree.Root, emptyWriter, new ReconciliationOptions { MaxRemovalPercent = 100 });
         Assert.Equal("failed", empty.Status);
         OperationErrorAssert(emptyWriter, RootGuard.RootEmptyId, "11 records");
         Assert.Equal(11, Count(tree.Root));
         var forcedWriter = new RecordingWriter();
-        SyncOperation forced = await Pass(tree.Root, forcedWriter, new ReconciliationOptions { Force = true });
+        ReconciliationOperation forced = await Pass(tree.Root, forcedWriter, new ReconciliationOptions { Force = true });
         Assert.Equal(("completed", 11), (forced.Status, forced.FilesRemoved));
         Assert.Contains(forcedWriter.Warnings, w => w.Contains("-Force", StringComparison.Ordinal));
         Assert.Equal(0, Count(tree.Root));
@@ -250,7 +250,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         await Task.Delay(TimeSpan.FromSeconds(1.1)); // ctime of the moved files out of the racy window
 
         var hashed = new ConcurrentBag<string>();
-        SyncOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
+        ReconciliationOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
         Assert.Equal(("completed", 0, 0, 0, 1 + d1Files + 1), (pass.Status, pass.FilesAdded, pass.FilesUpdated, pass.FilesRemoved, pass.FilesMoved));
         Assert.Empty(hashed); // content identity unchanged: nothing was read again
 
@@ -263,7 +263,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         Assert.NotNull(Record(tree.Root, "elsewhere/f002.txt"));
         Assert.Equal(21, Count(tree.Root));
 
-        SyncOperation quiet = await Pass(tree.Root, writer);
+        ReconciliationOperation quiet = await Pass(tree.Root, writer);
         Assert.Equal((0, 0, 0, 0), (quiet.FilesAdded, quiet.FilesUpdated, quiet.FilesRemoved, quiet.FilesMoved));
         Assert.Empty(writer.Errors);
     }
@@ -284,7 +284,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
             File.Delete(tree[path]);
         }
 
-        SyncOperation pass = await Pass(tree.Root, writer);
+        ReconciliationOperation pass = await Pass(tree.Root, writer);
         Assert.Equal(("completed", 4), (pass.Status, pass.FilesRemoved));
         Assert.Null(Record(tree.Root, "d3/f003.txt")); // no history: deleted
         var kept = new[] { "d0/f000.txt", "d1/f001.txt", "d2/f002.txt" }.Select(p => Record(tree.Root, p)).ToList();
@@ -293,7 +293,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         Assert.Equal(3L, kept[1]!.Value.Count);
 
         // A later pass neither removes them again nor moves their "since".
-        SyncOperation again = await Pass(tree.Root, writer);
+        ReconciliationOperation again = await Pass(tree.Root, writer);
         Assert.Equal(0, again.FilesRemoved);
         Assert.Equal(kept[0]!.Value.AbsentSince, Record(tree.Root, "d0/f000.txt")!.Value.AbsentSince);
 
@@ -328,7 +328,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         Assert.NotEqual(unchecked((ulong)(long)devBefore!), NativeStatDevice(Path.Combine(disk.MountPoint, "f0"))); // the premise: st_dev did change
 
         var hashed = new ConcurrentBag<string>();
-        SyncOperation pass = await Pass(disk.MountPoint, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
+        ReconciliationOperation pass = await Pass(disk.MountPoint, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
         Assert.Empty(writer.Errors); // first: a failed pass says why here
         Assert.Equal(("completed", 10, 0, 0, 0), (pass.Status, pass.FilesScanned, pass.FilesAdded, pass.FilesUpdated, pass.FilesRemoved));
         Assert.Empty(hashed);
@@ -363,14 +363,14 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
             Assert.Equal(0L, Scalar("SELECT count(*) FILTER (WHERE inode <> 0) FROM file_records f JOIN repositories r ON r.id = f.repository_id WHERE r.root_path = $1", tree.Root));
 
             var hashed = new ConcurrentBag<string>();
-            SyncOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
+            ReconciliationOperation pass = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
             Assert.Equal("completed", pass.Status);
             Assert.Equal([changed], hashed); // only the file whose size differs from its baseline was read
             Assert.Equal((0, 1), (pass.FilesAdded, pass.FilesUpdated));
             Assert.Equal(0L, Scalar("SELECT count(*) FILTER (WHERE inode = 0 OR last_accessed IS NULL) FROM file_records f JOIN repositories r ON r.id = f.repository_id WHERE r.root_path = $1", tree.Root));
 
             hashed.Clear();
-            SyncOperation next = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
+            ReconciliationOperation next = await Pass(tree.Root, writer, new ReconciliationOptions { WhileHashing = hashed.Add });
             Assert.Equal((0, 0), (next.FilesAdded, next.FilesUpdated));
             Assert.Empty(hashed); // adopted records are not read later just to fill in a hash
             Assert.Empty(writer.Errors);

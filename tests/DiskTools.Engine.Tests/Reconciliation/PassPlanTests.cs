@@ -33,7 +33,7 @@ public sealed class PassPlanTests : IClassFixture<PostgresDatabase>
         // The large root is registered (its partition of file_records made) and measured while still empty.
         const int files = 60_000;
         using var large = new ScratchTree();
-        await RepositoryStore.RegisterAsync(db, large.Root, CancellationToken.None);
+        await RootStore.RegisterAsync(db, large.Root, CancellationToken.None);
         await using (NpgsqlConnection c = database.Open())
         {
             await using var analyze = new NpgsqlCommand("""
@@ -49,7 +49,7 @@ public sealed class PassPlanTests : IClassFixture<PostgresDatabase>
 
         // A large first pass of the new root, then some of its files go.
         Bulk.Create(large.Root, files);
-        SyncOperation first = await Reconciler.RunPassAsync(db, large.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
+        ReconciliationOperation first = await Reconciler.RunPassAsync(db, large.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
         Assert.Equal(("completed", files), (first.Status, first.FilesAdded));
         for (int i = 0; i < 25; i++)
         {
@@ -57,7 +57,7 @@ public sealed class PassPlanTests : IClassFixture<PostgresDatabase>
         }
 
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        SyncOperation second = await Reconciler.RunPassAsync(db, large.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
+        ReconciliationOperation second = await Reconciler.RunPassAsync(db, large.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
         clock.Stop();
         Assert.True(second.Status == "completed", $"second pass {second.Status}: {second.ErrorMessage}");
         Assert.Equal((files - 25, 0, 0, 25), (second.FilesScanned, second.FilesAdded, second.FilesUpdated, second.FilesRemoved));

@@ -15,7 +15,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
 
     private InventoryDatabase Db => Inventory.Open(database.ConnectionString);
 
-    private async Task<SyncOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions? options = null)
+    private async Task<ReconciliationOperation> Pass(string root, RecordingWriter writer, ReconciliationOptions? options = null)
     {
         // A file whose ctime falls within 10 ms of its hash starting is deferred on purpose (the racy-timestamp
         // rule); files a test has just written must be older than that, or the pass rightly skips them.
@@ -34,12 +34,12 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         }
 
         var writer = new RecordingWriter();
-        SyncOperation first = await Pass(tree.Root, writer, new ReconciliationOptions { BatchSize = 7 });
+        ReconciliationOperation first = await Pass(tree.Root, writer, new ReconciliationOptions { BatchSize = 7 });
         Assert.Equal(("completed", 30, 30, 0, 0), (first.Status, first.FilesScanned, first.FilesAdded, first.FilesUpdated, first.FilesRemoved));
         var before = Inventory.Records(database.ConnectionString, tree.Root);
         Assert.Equal(Inventory.Sha256(tree["d1/f4.txt"]), before["d1/f4.txt"].Hash);
 
-        SyncOperation second = await Pass(tree.Root, writer);
+        ReconciliationOperation second = await Pass(tree.Root, writer);
         Assert.Equal(("completed", 30, 0, 0, 0), (second.Status, second.FilesScanned, second.FilesAdded, second.FilesUpdated, second.FilesRemoved));
         // Same xmin on every row: the unchanged pass wrote no new row versions at all.
         Assert.Equal(before, Inventory.Records(database.ConnectionString, tree.Root));
@@ -73,7 +73,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         File.Delete(tree["gone.txt"]);
         await Task.Delay(TimeSpan.FromSeconds(1.1));
 
-        SyncOperation pass = await Pass(tree.Root, writer);
+        ReconciliationOperation pass = await Pass(tree.Root, writer);
         // The rename is a move (same inode, size and mtime), not a removal plus an addition.
         Assert.Equal((0, 2, 1, 1), (pass.FilesAdded, pass.FilesUpdated, pass.FilesRemoved, pass.FilesMoved));
         var records = Inventory.Records(database.ConnectionString, tree.Root);
@@ -102,11 +102,11 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
             },
         };
 
-        SyncOperation pass = await Pass(tree.Root, writer, options);
+        ReconciliationOperation pass = await Pass(tree.Root, writer, options);
         Assert.Equal((1, 1), (pass.FilesAdded, pass.FilesDeferred));
         Assert.False(Inventory.Records(database.ConnectionString, tree.Root).ContainsKey("moving.bin"));
 
-        SyncOperation retry = await Pass(tree.Root, writer);
+        ReconciliationOperation retry = await Pass(tree.Root, writer);
         Assert.Equal((1, 0), (retry.FilesAdded, retry.FilesDeferred));
         Assert.Equal(Inventory.Sha256(moving), Inventory.Records(database.ConnectionString, tree.Root)["moving.bin"].Hash);
     }
@@ -138,7 +138,7 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
         Native.CreateDeepFile(tree.Root, deep.Split('/'), "leaf.txt");
 
         var writer = new RecordingWriter();
-        SyncOperation pass = await Pass(tree.Root, writer);
+        ReconciliationOperation pass = await Pass(tree.Root, writer);
         Assert.Equal(1, pass.FilesAdded);
         Assert.DoesNotContain(writer.Errors, e => e.ErrorId != "InventoryPathNotUtf8");
         OperationError error = Assert.Single(writer.Errors);
@@ -175,14 +175,14 @@ public sealed class ReconciliationPassTests : IClassFixture<PostgresDatabase>
             },
         };
         var writer = new RecordingWriter();
-        Task<SyncOperation> first = Pass(tree.Root, writer, blocking);
+        Task<ReconciliationOperation> first = Pass(tree.Root, writer, blocking);
         Assert.True(await inside.WaitAsync(TimeSpan.FromSeconds(60)));
 
         var busy = await Assert.ThrowsAsync<DiskToolsException>(() => Pass(tree.Root, writer));
         Assert.Equal("ReconciliationInProgress", busy.ErrorId);
         Assert.Equal(ErrorKind.ResourceUnavailable, busy.Kind);
 
-        Task<SyncOperation> waiting = Pass(tree.Root, writer, new ReconciliationOptions { Wait = true });
+        Task<ReconciliationOperation> waiting = Pass(tree.Root, writer, new ReconciliationOptions { Wait = true });
         await Task.Delay(300);
         Assert.False(waiting.IsCompleted);
         release.Release();

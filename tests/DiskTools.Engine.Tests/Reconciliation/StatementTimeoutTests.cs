@@ -43,7 +43,7 @@ public sealed partial class StatementTimeoutTests : IClassFixture<PostgresDataba
         InventoryDatabase db = Inventory.Open(limited);
         var writer = new RecordingWriter();
 
-        SyncOperation first = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
+        ReconciliationOperation first = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions { Hash = false }, writer, CancellationToken.None);
         Assert.True(first.Status == "completed", $"first pass {first.Status}: {first.ErrorMessage}");
         Assert.Equal((files, files), (first.FilesScanned, first.FilesAdded));
         // The walk streams into one COPY statement: it alone ran longer than the timeout.
@@ -59,7 +59,7 @@ public sealed partial class StatementTimeoutTests : IClassFixture<PostgresDataba
         }
 
         await Task.Delay(50); // files just written are older than the racy-timestamp window
-        SyncOperation second = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
+        ReconciliationOperation second = await Reconciler.RunPassAsync(db, tree.Root, new ReconciliationOptions(), writer, CancellationToken.None);
         Assert.True(second.Status == "completed", $"second pass {second.Status}: {second.ErrorMessage}");
         Assert.Equal((files - 100, 0, 100), (second.FilesScanned, second.FilesAdded, second.FilesRemoved));
         Assert.True(second.FilesUpdated >= 100, $"{second.FilesUpdated} updated"); // the changed files, and every file the first pass did not hash

@@ -32,7 +32,7 @@ public sealed class DatabaseTroubleCmdletTests : IClassFixture<ModuleSessionFixt
         "Invoke-Reconciliation -Path $args[0] -NoHash",
         "Get-FileRecord",
         "Get-ReconciliationStatus",
-        "Get-SyncOperation",
+        "Get-ReconciliationOperation",
         "Watch-LucidAudit -Path $args[0] -Once",
         "Import-FileInventory -Path ($args[0] + '/baseline.csv') -Root $args[0]",
     };

@@ -128,9 +128,9 @@ public sealed class TierStateCmdletTests : IClassFixture<ModuleSessionFixture>, 
         Prerequisite.Require(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries");
         File.WriteAllText(Path.Combine(root, "f"), "x");
         Assert.Empty(Run("Invoke-Reconciliation -Path $args[0] -NoHash", root).Errors);
-        foreach (string view in new[] { "SyncOperation", "ReconciliationStatus" })
+        foreach (string view in new[] { "ReconciliationOperation", "ReconciliationStatus" })
         {
-            string command = view == "SyncOperation" ? "Get-SyncOperation $args[0] -Last 1" : "Get-ReconciliationStatus $args[0]";
+            string command = view == "ReconciliationOperation" ? "Get-ReconciliationOperation $args[0] -Last 1" : "Get-ReconciliationStatus $args[0]";
             string[] columns = Columns(view, "$r = " + command + """
 
                 $d = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($r))
@@ -144,7 +144,7 @@ public sealed class TierStateCmdletTests : IClassFixture<ModuleSessionFixture>, 
     }
 
     [SkippableFact]
-    public void Get_SyncOperation_Last_counts_per_root_and_a_bad_filter_is_a_clear_pattern_error()
+    public void Get_ReconciliationOperation_Last_counts_per_root_and_a_bad_filter_is_a_clear_pattern_error()
     {
         Prerequisite.Require(Directory.Exists("/usr/lib/postgresql"), "PostgreSQL server binaries");
         string one = Path.Combine(root, "one"), two = Path.Combine(root, "two");
@@ -159,10 +159,10 @@ public sealed class TierStateCmdletTests : IClassFixture<ModuleSessionFixture>, 
 
         Assert.Empty(Run("Invoke-Reconciliation -Path $args[0] -NoHash", two).Errors);
 
-        InvocationResult latest = Run("Get-SyncOperation -Last 1");
+        InvocationResult latest = Run("Get-ReconciliationOperation -Last 1");
         Assert.Equal(2, latest.Output.Count);
-        Assert.Equal(2, latest.Output.Select(o => o.Properties["RepositoryId"].Value).Distinct().Count());
-        Assert.Equal(4, Run("Get-SyncOperation -Last 3").Output.Count);
+        Assert.Equal(2, latest.Output.Select(o => o.Properties["RootId"].Value).Distinct().Count());
+        Assert.Equal(4, Run("Get-ReconciliationOperation -Last 3").Output.Count);
 
         InvocationResult bad = Run("Get-FileRecord -Filter '['");
         ErrorRecord error = bad.Terminating?.ErrorRecord ?? Assert.Single(bad.Errors);

@@ -10,7 +10,7 @@ namespace DiskTools.Engine.Reconciliation.Watch;
 /// upserted (hashed), removed ones deleted, and any directory created or moved in or out has its subtree
 /// rescanned — the .NET watcher can miss files that appear in a brand-new directory before its watch is
 /// added, and the rescan closes that gap. Any watcher error or queue overflow rescans the whole root. Changes
-/// are counted into one 'realtime' sync operation per minute; a full reconciliation runs every
+/// are counted into one 'realtime' reconciliation operation per minute; a full reconciliation runs every
 /// ReconcileInterval; a heartbeat row tells Get-ReconciliationStatus that the root is being watched.
 /// </summary>
 /// <remarks>
@@ -24,47 +24,47 @@ public sealed class WatchSession
     private static readonly TimeSpan Tick = TimeSpan.FromMilliseconds(50);
 
     private readonly InventoryDatabase database;
-    private readonly InventoryRepository repository;
+    private readonly InventoryRoot inventoryRoot;
     private readonly ReconciliationOptions options;
     private readonly IgnoreRules rules;
     private readonly IOutputWriter writer;
     private readonly PendingChanges pending;
     private readonly PassCounters realtime = new();
     private readonly string rootSlash;
-    private SyncOperation? realtimeOperation;
+    private ReconciliationOperation? realtimeOperation;
     private long realtimeOpenedAt;
 
-    private WatchSession(InventoryDatabase database, InventoryRepository repository, ReconciliationOptions options, IgnoreRules rules, IOutputWriter writer)
+    private WatchSession(InventoryDatabase database, InventoryRoot inventoryRoot, ReconciliationOptions options, IgnoreRules rules, IOutputWriter writer)
     {
         this.database = database;
-        this.repository = repository;
+        this.inventoryRoot = inventoryRoot;
         this.options = options;
         this.rules = rules;
         this.writer = writer;
         pending = new PendingChanges(options.DebounceInterval);
-        rootSlash = repository.RootPath.TrimEnd('/') + "/";
+        rootSlash = inventoryRoot.RootPath.TrimEnd('/') + "/";
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires; writes every operation as it closes.</summary>
     public static async Task RunAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
         var rules = new IgnoreRules(options.Exclude);
-        InventoryRepository repository = await Reconciler.RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
-        await new WatchSession(database, repository, options, rules, writer).RunAsync(cancellationToken).ConfigureAwait(false);
+        InventoryRoot inventoryRoot = await Reconciler.RegisterRootAsync(database, root, writer, cancellationToken).ConfigureAwait(false);
+        await new WatchSession(database, inventoryRoot, options, rules, writer).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
         // One watcher per root: the lock lives on this connection for as long as the watch runs.
         await using NpgsqlConnection lockConnection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await PassLock.AcquireWatchAsync(lockConnection, repository.Id, repository.RootPath, cancellationToken).ConfigureAwait(false);
+        await PassLock.AcquireWatchAsync(lockConnection, inventoryRoot.Id, inventoryRoot.RootPath, cancellationToken).ConfigureAwait(false);
         try
         {
             await RunWatchingAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
-            await PassLock.ReleaseWatchAsync(lockConnection, repository.Id).ConfigureAwait(false);
+            await PassLock.ReleaseWatchAsync(lockConnection, inventoryRoot.Id).ConfigureAwait(false);
         }
     }
 
@@ -72,7 +72,7 @@ public sealed class WatchSession
     {
         // Watch first, then run the startup pass: nothing that changes during the pass is missed.
         using FileSystemWatcher watcher = StartWatcher();
-        SyncOperation startup = await Reconciler.RunPassAsync(database, repository, rules, options with { OperationType = OperationTypes.Startup, Wait = true }, writer, cancellationToken).ConfigureAwait(false);
+        ReconciliationOperation startup = await Reconciler.RunPassAsync(database, inventoryRoot, rules, options with { OperationType = OperationTypes.Startup, Wait = true }, writer, cancellationToken).ConfigureAwait(false);
         writer.WriteObject(startup);
         DateTimeOffset nextPass = DateTimeOffset.UtcNow + options.ReconcileInterval;
 
@@ -86,7 +86,7 @@ public sealed class WatchSession
                 if (DateTimeOffset.UtcNow >= nextPass)
                 {
                     await FlushRealtimeAsync(force: true, cancellationToken).ConfigureAwait(false);
-                    writer.WriteObject(await Reconciler.RunPassAsync(database, repository, rules, options with { OperationType = OperationTypes.Reconciliation, Wait = true }, writer, cancellationToken).ConfigureAwait(false));
+                    writer.WriteObject(await Reconciler.RunPassAsync(database, inventoryRoot, rules, options with { OperationType = OperationTypes.Reconciliation, Wait = true }, writer, cancellationToken).ConfigureAwait(false));
                     nextPass = DateTimeOffset.UtcNow + options.ReconcileInterval;
                     continue;
                 }
@@ -99,7 +99,7 @@ public sealed class WatchSession
                 catch (Exception e) when (Transient.IsTransient(e) && !cancellationToken.IsCancellationRequested)
                 {
                     // The database went away: what was in flight rolled back; rescan everything once it is back.
-                    writer.WriteWarning(database.Scrub($"Inventory database unavailable ({e.Message}); retrying, then rescanning '{repository.RootPath}'."));
+                    writer.WriteWarning(database.Scrub($"Inventory database unavailable ({e.Message}); retrying, then rescanning '{inventoryRoot.RootPath}'."));
                     pending.RequestRootRescan();
                     await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
                 }
@@ -116,7 +116,7 @@ public sealed class WatchSession
 
     private FileSystemWatcher StartWatcher()
     {
-        var watcher = new FileSystemWatcher(repository.RootPath)
+        var watcher = new FileSystemWatcher(inventoryRoot.RootPath)
         {
             IncludeSubdirectories = true,
             NotifyFilter = NotifyFilters.FileName | NotifyFilters.DirectoryName | NotifyFilters.LastWrite | NotifyFilters.Size | NotifyFilters.Attributes | NotifyFilters.CreationTime,
@@ -135,7 +135,7 @@ public sealed class WatchSession
         {
             watcher.EnableRaisingEvents = true;
         }
-        catch (Exception e) when (WatchLimits.Classify(e, repository.RootPath) is { } limit)
+        catch (Exception e) when (WatchLimits.Classify(e, inventoryRoot.RootPath) is { } limit)
         {
             watcher.Dispose();
             throw limit;
@@ -154,13 +154,13 @@ public sealed class WatchSession
 
     private void OnWatcherError(Exception e)
     {
-        if (WatchLimits.Classify(e, repository.RootPath) is { } limit)
+        if (WatchLimits.Classify(e, inventoryRoot.RootPath) is { } limit)
         {
             writer.WriteError(limit.ToError());
         }
         else
         {
-            writer.WriteVerbose($"Watcher error on '{repository.RootPath}' ({e.GetType().Name}: {e.Message}); rescanning the whole tree.");
+            writer.WriteVerbose($"Watcher error on '{inventoryRoot.RootPath}' ({e.GetType().Name}: {e.Message}); rescanning the whole tree.");
         }
 
         // Events may have been lost (overflow, or a watch that could not be added): only a full rescan is safe.
@@ -177,8 +177,8 @@ public sealed class WatchSession
         }
 
         await using NpgsqlConnection connection = await database.ConnectForPassAsync(cancellationToken).ConfigureAwait(false);
-        SyncOperation operation = await EnsureRealtimeOperationAsync(connection, cancellationToken).ConfigureAwait(false);
-        var sync = new TreeSync(connection, repository, options, rules, writer);
+        ReconciliationOperation operation = await EnsureRealtimeOperationAsync(connection, cancellationToken).ConfigureAwait(false);
+        var sync = new ScopeReconciler(connection, inventoryRoot, options, rules, writer);
         if (rootRescan)
         {
             pending.Clear();
@@ -234,7 +234,7 @@ public sealed class WatchSession
 
         foreach (string[] chunk in deletes.Chunk(options.BatchSize))
         {
-            realtime.AddRemoved(await RecordWriter.RemoveAsync(connection, repository.Id, chunk, subtree: true, cancellationToken).ConfigureAwait(false));
+            realtime.AddRemoved(await RecordWriter.RemoveAsync(connection, inventoryRoot.Id, chunk, subtree: true, cancellationToken).ConfigureAwait(false));
         }
 
         foreach (StagedFile[] chunk in upserts.Chunk(options.BatchSize))
@@ -257,7 +257,7 @@ public sealed class WatchSession
 
                     return ValueTask.CompletedTask;
                 }).ConfigureAwait(false);
-            (int added, int updated) = await RecordWriter.UpsertAsync(connection, repository.Id, operation.Id, recorded.OfType<RecordedFile>().ToList(), cancellationToken).ConfigureAwait(false);
+            (int added, int updated) = await RecordWriter.UpsertAsync(connection, inventoryRoot.Id, operation.Id, recorded.OfType<RecordedFile>().ToList(), cancellationToken).ConfigureAwait(false);
             realtime.AddWritten(added, updated);
         }
 
@@ -299,11 +299,11 @@ public sealed class WatchSession
 
     private static ulong DeviceOf(string fullPath) => NativeStat.DeviceOf(fullPath);
 
-    private async Task<SyncOperation> EnsureRealtimeOperationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    private async Task<ReconciliationOperation> EnsureRealtimeOperationAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         if (realtimeOperation is null)
         {
-            realtimeOperation = await OperationLog.StartAsync(connection, repository.Id, OperationTypes.Realtime, cancellationToken).ConfigureAwait(false);
+            realtimeOperation = await OperationLog.StartAsync(connection, inventoryRoot.Id, OperationTypes.Realtime, cancellationToken).ConfigureAwait(false);
             realtimeOpenedAt = Environment.TickCount64;
         }
 
@@ -318,14 +318,14 @@ public sealed class WatchSession
             return;
         }
 
-        SyncOperation operation = realtimeOperation;
+        ReconciliationOperation operation = realtimeOperation;
         PassCounters counts = realtime.Drain();
         realtimeOperation = null;
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (counts.IsEmpty)
         {
             await using var drop = new NpgsqlCommand("DELETE FROM sync_operations WHERE id = $1", connection);
-            drop.Parameters.Add(new NpgsqlParameter { Value = operation.Id });
+            drop.AddValues(operation.Id);
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return;
         }
@@ -340,7 +340,7 @@ public sealed class WatchSession
             try
             {
                 await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-                await WatcherHeartbeat.BeatAsync(connection, repository.Id, nextPass(), cancellationToken).ConfigureAwait(false);
+                await WatcherHeartbeat.BeatAsync(connection, inventoryRoot.Id, nextPass(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception e) when (e is NpgsqlException or TimeoutException or IOException or System.Net.Sockets.SocketException)
             {
@@ -360,7 +360,7 @@ public sealed class WatchSession
         {
             await FlushRealtimeAsync(force: true, brief.Token).ConfigureAwait(false);
             await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync(brief.Token).ConfigureAwait(false);
-            await WatcherHeartbeat.RemoveAsync(connection, repository.Id, brief.Token).ConfigureAwait(false);
+            await WatcherHeartbeat.RemoveAsync(connection, inventoryRoot.Id, brief.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException or IOException or System.Net.Sockets.SocketException)
         {

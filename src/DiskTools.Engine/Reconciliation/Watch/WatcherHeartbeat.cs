@@ -1,4 +1,6 @@
+using DiskTools.Engine.Storage;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation.Watch;
 
@@ -11,7 +13,7 @@ internal static class WatcherHeartbeat
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan StaleAfter = TimeSpan.FromSeconds(30);
 
-    public static async Task BeatAsync(NpgsqlConnection connection, Guid repositoryId, DateTimeOffset? nextReconciliation, CancellationToken cancellationToken)
+    public static async Task BeatAsync(NpgsqlConnection connection, Guid rootId, DateTimeOffset? nextReconciliation, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("""
             INSERT INTO repository_watchers (repository_id, host_name, process_id, stale_after, next_reconciliation)
@@ -22,21 +24,24 @@ internal static class WatcherHeartbeat
                 started_at = CASE WHEN repository_watchers.process_id = EXCLUDED.process_id AND repository_watchers.host_name = EXCLUDED.host_name
                                   THEN repository_watchers.started_at ELSE now() END
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
-        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
-        command.Parameters.Add(new NpgsqlParameter { Value = StaleAfter });
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)nextReconciliation ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        command.AddValues(rootId, Environment.MachineName, Environment.ProcessId, StaleAfter);
+        command.AddValue(nextReconciliation, NpgsqlDbType.TimestampTz);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    public static async Task RemoveAsync(NpgsqlConnection connection, Guid repositoryId, CancellationToken cancellationToken)
+    public static async Task RemoveAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
             "DELETE FROM repository_watchers WHERE repository_id = $1 AND host_name = $2 AND process_id = $3", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = repositoryId });
-        command.Parameters.Add(new NpgsqlParameter { Value = Environment.MachineName });
-        command.Parameters.Add(new NpgsqlParameter { Value = Environment.ProcessId });
+        command.AddValues(rootId, Environment.MachineName, Environment.ProcessId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>"process N on HOST" for the root's watcher, from its row; null when it has none.</summary>
+    public static async Task<string?> DescribeAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
+    {
+        await using NpgsqlCommand command = new NpgsqlCommand("SELECT host_name, process_id FROM repository_watchers WHERE repository_id = $1", connection).AddValues(rootId);
+        await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? $"process {reader.GetInt32(1)} on {reader.GetString(0)}" : null;
     }
 }

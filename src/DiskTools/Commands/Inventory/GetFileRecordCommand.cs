@@ -8,14 +8,8 @@ namespace DiskTools.Commands.Inventory;
 /// <summary>Lists the files recorded in the inventory.</summary>
 [Cmdlet(VerbsCommon.Get, "FileRecord")]
 [OutputType(typeof(FileRecord))]
-public sealed class GetFileRecordCommand : InventoryCommandBase
+public sealed class GetFileRecordCommand : InventoryQueryCommandBase
 {
-    /// <summary>Repository roots; all repositories when omitted.</summary>
-    [Parameter(Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("RootPath")]
-    [ValidateNotNullOrEmpty]
-    public string[]? Path { get; set; }
-
     /// <summary>A glob over the relative path ('*.jpg', 'Photos/**/2024/*').</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -26,21 +20,6 @@ public sealed class GetFileRecordCommand : InventoryCommandBase
     [ValidateNotNullOrEmpty]
     public string? Hash { get; set; }
 
-    protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
-    {
-        IOutputWriter output = this;
-        var database = OpenDatabase();
-        foreach (string? given in (string?[]?)Path ?? [null])
-        {
-            try
-            {
-                string? root = given is null ? null : ResolveRoot(given);
-                await InventoryQueries.GetFileRecordsAsync(database, root, Filter, Hash, output.WriteObject, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DiskToolsException e) when (IsRootError(e))
-            {
-                output.WriteError(e.ToError());
-            }
-        }
-    }
+    protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
+        => ForEachRootAsync((database, root) => InventoryQueries.GetFileRecordsAsync(database, root, Filter, Hash, ((IOutputWriter)this).WriteObject, cancellationToken));
 }

@@ -8,23 +8,10 @@ namespace DiskTools.Commands.Inventory;
 /// <summary>Loads a baseline inventory (CSV or Parquet: path, size, modified, accessed) into the PostgreSQL inventory of a root.</summary>
 [Cmdlet(VerbsData.Import, "FileInventory", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(InventoryImportResult))]
-public sealed class ImportFileInventoryCommand : InventoryCommandBase
+public sealed class ImportFileInventoryCommand : InventoryPathCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
 
-    /// <summary>The CSV or Parquet file(s) to import.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
-    /// <summary>The root the inventory's paths are relative to (registered as a repository on first use).</summary>
+    /// <summary>The root the inventory's paths are relative to (registered as a root on first use).</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
     public string Root { get; set; } = string.Empty;
@@ -46,10 +33,9 @@ public sealed class ImportFileInventoryCommand : InventoryCommandBase
 
     protected override async Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        bool literal = ParameterSetName == LiteralPathSet;
         string root = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Root);
         IOutputWriter output = this;
-        foreach (string file in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
+        foreach (string file in ResolvePaths())
         {
             if (!File.Exists(file))
             {

@@ -73,7 +73,7 @@ public abstract class InventoryCommandBase : AsyncPSCmdlet
     }
 
     /// <summary>
-    /// An error about one root of a query (not a registered repository, not a file-system path): reported on
+    /// An error about one root of a query (not a registered root, not a file-system path): reported on
     /// its own, and the other roots are still queried. Database trouble is not one: it ends the command.
     /// </summary>
     protected static bool IsRootError(DiskToolsException e)

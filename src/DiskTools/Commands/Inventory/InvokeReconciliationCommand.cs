@@ -9,22 +9,10 @@ namespace DiskTools.Commands.Inventory;
 
 /// <summary>Brings the PostgreSQL inventory of a directory tree in line with the tree; with -Watch, keeps it there.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "Reconciliation", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-[OutputType(typeof(SyncOperation))]
-public sealed class InvokeReconciliationCommand : InventoryCommandBase
+[OutputType(typeof(ReconciliationOperation))]
+public sealed class InvokeReconciliationCommand : InventoryPathCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
     private readonly List<string> roots = [];
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>Record size and times only; do not hash content.</summary>
     [Parameter]
@@ -67,12 +55,9 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        bool literal = ParameterSetName == LiteralPathSet;
         // A plain path to a root that is missing now (an unmounted disk) still goes to the pass, which says
         // what became of the root and records that; wildcards only ever match what exists.
-        List<string> plain = literal ? [] : Path.Where(p => !WildcardPattern.ContainsWildcardCharacters(p)).ToList();
-        roots.AddRange(PathResolver.Resolve(this, plain, literal: true, PostError));
-        roots.AddRange(PathResolver.Resolve(this, literal ? LiteralPath : Path.Except(plain), literal, PostError));
+        roots.AddRange(ResolvePaths(keepMissing: true));
         return Task.CompletedTask;
     }
 
@@ -80,12 +65,11 @@ public sealed class InvokeReconciliationCommand : InventoryCommandBase
     {
         if (ReconcileInterval <= TimeSpan.Zero || DebounceInterval < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-ReconcileInterval must be positive and -DebounceInterval not negative."),
-                "InvalidInterval", ErrorCategory.InvalidArgument, null));
+            RefuseIntervals("-ReconcileInterval must be positive and -DebounceInterval not negative.");
         }
 
         IOutputWriter output = this;
-        List<string> approved = roots.Where(r => output.ShouldProcess(r, Watch ? "Reconcile and watch the inventory of" : "Reconcile the inventory of")).ToList();
+        List<string> approved = Approve(roots, Watch ? "Reconcile and watch the inventory of" : "Reconcile the inventory of");
         if (approved.Count == 0)
         {
             return;

@@ -19,7 +19,7 @@ public sealed class SetFileTierStateCommand : InventoryCommandBase
     [ValidateNotNull]
     public FileRecord[] InputObject { get; set; } = [];
 
-    /// <summary>The repository root the relative paths are under.</summary>
+    /// <summary>The root the relative paths are under.</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [Alias("RootPath")]
     [ValidateNotNullOrEmpty]

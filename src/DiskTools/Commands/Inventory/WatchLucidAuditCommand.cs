@@ -12,22 +12,9 @@ namespace DiskTools.Commands.Inventory;
 /// </summary>
 [Cmdlet(VerbsCommon.Watch, "LucidAudit", DefaultParameterSetName = PathSet, SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(AuditIngestResult), typeof(WarmingEvent))]
-public sealed class WatchLucidAuditCommand : InventoryCommandBase
+public sealed class WatchLucidAuditCommand : InventoryPathCommandBase
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
     private readonly List<string> roots = [];
-
-    /// <summary>The filespace root(s): the directory holding .lucid_audit, registered as a repository.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [SupportsWildcards]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralPathSet)]
-    [Alias("PSPath")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
 
     /// <summary>The tenant that owns the filespace.</summary>
     [Parameter]
@@ -58,8 +45,7 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
 
     protected override Task ProcessRecordAsync(CancellationToken cancellationToken)
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        foreach (string root in PathResolver.Resolve(this, literal ? LiteralPath : Path, literal, PostError))
+        foreach (string root in ResolvePaths())
         {
             if (!Directory.Exists(root))
             {
@@ -78,12 +64,10 @@ public sealed class WatchLucidAuditCommand : InventoryCommandBase
     {
         if (PollInterval <= TimeSpan.Zero || MaxFutureSkew < TimeSpan.Zero || MaxPastSkew < TimeSpan.Zero || StagingRetention < TimeSpan.Zero)
         {
-            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-PollInterval must be positive; -MaxFutureSkew, -MaxPastSkew and -StagingRetention must not be negative."),
-                "InvalidInterval", ErrorCategory.InvalidArgument, null));
+            RefuseIntervals("-PollInterval must be positive; -MaxFutureSkew, -MaxPastSkew and -StagingRetention must not be negative.");
         }
 
-        IOutputWriter output = this;
-        List<string> approved = roots.Where(r => output.ShouldProcess(r, "Update last-accessed times from the LucidLink audit trail of")).ToList();
+        List<string> approved = Approve(roots, "Update last-accessed times from the LucidLink audit trail of");
         if (approved.Count == 0)
         {
             return;

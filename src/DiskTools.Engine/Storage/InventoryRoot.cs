@@ -1,25 +1,26 @@
 using DiskTools.Engine.Output;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DiskTools.Engine.Storage;
 
 /// <summary>A root directory registered in the inventory; its files are recorded relative to it.</summary>
-public sealed record InventoryRepository(Guid Id, string RootPath, DateTimeOffset CreatedAt);
+public sealed record InventoryRoot(Guid Id, string RootPath, DateTimeOffset CreatedAt);
 
-/// <summary>Registers and looks up repositories (roots). Shared by every inventory feature.</summary>
-public static class RepositoryStore
+/// <summary>Registers and looks up roots (roots). Shared by every inventory feature.</summary>
+public static class RootStore
 {
-    public const string NotRegisteredId = "InventoryRepositoryNotFound";
+    public const string NotRegisteredId = "InventoryRootNotFound";
 
-    /// <summary>Returns the repository for <paramref name="rootPath"/>, registering it (and its partition of file_records) on first use.</summary>
-    public static Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+    /// <summary>Returns the root for <paramref name="rootPath"/>, registering it (and its partition of file_records) on first use.</summary>
+    public static Task<InventoryRoot> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
         => RegisterAsync(database, rootPath, withRecordsPartition: true, cancellationToken);
 
     /// <param name="withRecordsPartition">
     /// False only for a caller that gives the root its partition itself, in its own transaction (a baseline
     /// import builds it whole); every other writer needs the partition before its first record.
     /// </param>
-    public static async Task<InventoryRepository> RegisterAsync(InventoryDatabase database, string rootPath, bool withRecordsPartition, CancellationToken cancellationToken)
+    public static async Task<InventoryRoot> RegisterAsync(InventoryDatabase database, string rootPath, bool withRecordsPartition, CancellationToken cancellationToken)
     {
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -33,12 +34,12 @@ public static class RepositoryStore
             SELECT id, root_path, created_at FROM repositories WHERE root_path = $1
             LIMIT 1
             """, connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = rootPath });
-        InventoryRepository repository;
+        command.AddValues(rootPath);
+        InventoryRoot inventoryRoot;
         await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
         {
             await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            repository = Read(reader);
+            inventoryRoot = Read(reader);
         }
 
         if (withRecordsPartition)
@@ -53,30 +54,30 @@ public static class RepositoryStore
 
             await using (var partition = new NpgsqlCommand("SELECT disktools_ensure_records_partition($1)", connection, transaction) { CommandTimeout = 0 })
             {
-                partition.Parameters.Add(new NpgsqlParameter { Value = repository.Id });
+                partition.AddValues(inventoryRoot.Id);
                 await partition.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
 
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        return repository;
+        return inventoryRoot;
     }
 
-    /// <summary>The repository registered for exactly <paramref name="rootPath"/>, or null.</summary>
-    public static async Task<InventoryRepository?> FindAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+    /// <summary>The root registered for exactly <paramref name="rootPath"/>, or null.</summary>
+    public static async Task<InventoryRoot?> FindAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
         => (await ListAsync(database, rootPath, cancellationToken).ConfigureAwait(false)).FirstOrDefault();
 
-    /// <summary>Every registered repository, or the one for <paramref name="rootPath"/> when given.</summary>
-    public static async Task<IReadOnlyList<InventoryRepository>> ListAsync(InventoryDatabase database, string? rootPath, CancellationToken cancellationToken)
+    /// <summary>Every registered root, or the one for <paramref name="rootPath"/> when given.</summary>
+    public static async Task<IReadOnlyList<InventoryRoot>> ListAsync(InventoryDatabase database, string? rootPath, CancellationToken cancellationToken)
     {
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using var command = new NpgsqlCommand(
             "SELECT id, root_path, created_at FROM repositories WHERE $1::text IS NULL OR root_path = $1 ORDER BY root_path", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = (object?)rootPath ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.AddValue(rootPath, NpgsqlDbType.Text);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<InventoryRepository>();
+        var list = new List<InventoryRoot>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
             list.Add(Read(reader));
@@ -85,12 +86,12 @@ public static class RepositoryStore
         return list;
     }
 
-    /// <summary>The repository for a root that must already be registered.</summary>
-    public static async Task<InventoryRepository> RequireAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
+    /// <summary>The root for a root that must already be registered.</summary>
+    public static async Task<InventoryRoot> RequireAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
         => await FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false)
            ?? throw new DiskToolsException(NotRegisteredId, ErrorKind.ObjectNotFound,
-               $"'{rootPath}' is not a repository in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
+               $"'{rootPath}' is not a inventoryRoot in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
 
-    private static InventoryRepository Read(NpgsqlDataReader reader)
+    private static InventoryRoot Read(NpgsqlDataReader reader)
         => new(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
 }

@@ -15,38 +15,38 @@ namespace DiskTools.Engine.Reconciliation;
 /// connection that owns the temporary tables, opened with InventoryDatabase.ConnectForPassAsync (no statement
 /// timeout); no transaction stays open while files are being hashed.
 /// </summary>
-internal sealed class TreeSync
+internal sealed class ScopeReconciler
 {
     public const string HashReadErrorId = "InventoryHashReadError";
     private const int ProgressActivity = 7101;
 
     private readonly NpgsqlConnection connection;
-    private readonly InventoryRepository repository;
+    private readonly InventoryRoot inventoryRoot;
     private readonly ReconciliationOptions options;
     private readonly IgnoreRules rules;
     private readonly IOutputWriter writer;
 
-    public TreeSync(NpgsqlConnection connection, InventoryRepository repository, ReconciliationOptions options, IgnoreRules rules, IOutputWriter writer)
+    public ScopeReconciler(NpgsqlConnection connection, InventoryRoot inventoryRoot, ReconciliationOptions options, IgnoreRules rules, IOutputWriter writer)
     {
         this.connection = connection;
-        this.repository = repository;
+        this.inventoryRoot = inventoryRoot;
         this.options = options;
         this.rules = rules;
         this.writer = writer;
     }
 
-    /// <param name="scope">"" for the whole root, else a relative directory path whose subtree is synchronised.</param>
+    /// <param name="scope">"" for the whole root, else a relative directory path whose subtree is reconciled.</param>
     /// <param name="generation">The operation that writes (file_records.scan_generation).</param>
     /// <param name="since">Records written at or after this database time are never deleted as orphans.</param>
     public async Task RunAsync(string scope, long generation, DateTimeOffset since, PassCounters counters, bool showProgress, CancellationToken cancellationToken)
     {
         var progress = new ProgressThrottle();
-        string activity = $"Reconciling {repository.RootPath}";
+        string activity = $"Reconciling {inventoryRoot.RootPath}";
         var stage = new PassStage(connection);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         if (scope.Length == 0)
         {
-            await RootGuard.CheckIdentityAsync(connection, repository, options.Force, writer, cancellationToken).ConfigureAwait(false);
+            await RootGuard.CheckIdentityAsync(connection, inventoryRoot, options.Force, writer, cancellationToken).ConfigureAwait(false);
         }
 
         try
@@ -55,8 +55,8 @@ internal sealed class TreeSync
 
             // Walk and COPY run together: the walker's threads fill a bounded channel the COPY drains.
             var channel = Channel.CreateBounded<StagedFile[]>(new BoundedChannelOptions(512) { SingleReader = true });
-            var stager = new WalkStager(repository.RootPath, scope, rules, channel.Writer, writer, cancellationToken);
-            string walkRoot = scope.Length == 0 ? repository.RootPath : repository.RootPath.TrimEnd('/') + "/" + scope;
+            var stager = new WalkStager(inventoryRoot.RootPath, scope, rules, channel.Writer, writer, cancellationToken);
+            string walkRoot = scope.Length == 0 ? inventoryRoot.RootPath : inventoryRoot.RootPath.TrimEnd('/') + "/" + scope;
             Task<long> copy = stage.CopyAsync(channel.Reader, cancellationToken);
             Task walk = Task.Run(
                 async () =>
@@ -90,7 +90,7 @@ internal sealed class TreeSync
                 // The subtree vanished before the rescan reached it: everything recorded beneath it goes
                 // (records holding history are kept, marked absent).
                 await copy.ConfigureAwait(false);
-                counters.AddRemoved(await RecordWriter.RemoveAsync(connection, repository.Id, [scope], subtree: true, cancellationToken).ConfigureAwait(false));
+                counters.AddRemoved(await RecordWriter.RemoveAsync(connection, inventoryRoot.Id, [scope], subtree: true, cancellationToken).ConfigureAwait(false));
                 return;
             }
 
@@ -100,13 +100,13 @@ internal sealed class TreeSync
             await stage.BlockAsync(stager.IncompleteDirectories, cancellationToken).ConfigureAwait(false);
 
             // Everything is compared before anything is written, so a pass the guard stops has changed nothing.
-            long work = await stage.BuildWorkAsync(repository.Id, options.Hash, cancellationToken).ConfigureAwait(false);
-            long orphans = await stage.BuildOrphansAsync(repository.Id, scope, since, cancellationToken).ConfigureAwait(false);
+            long work = await stage.BuildWorkAsync(inventoryRoot.Id, options.Hash, cancellationToken).ConfigureAwait(false);
+            long orphans = await stage.BuildOrphansAsync(inventoryRoot.Id, scope, since, cancellationToken).ConfigureAwait(false);
             long moves = work > 0 && orphans > 0 ? await stage.BuildMovesAsync(cancellationToken).ConfigureAwait(false) : 0;
             if (scope.Length == 0)
             {
-                await RootGuard.CheckRemovalsAsync(repository.RootPath, staged, orphans - moves,
-                    () => stage.CountPresentAsync(repository.Id, cancellationToken), options, writer).ConfigureAwait(false);
+                await RootGuard.CheckRemovalsAsync(inventoryRoot.RootPath, staged, orphans - moves,
+                    () => stage.CountPresentAsync(inventoryRoot.Id, cancellationToken), options, writer).ConfigureAwait(false);
             }
 
             TimeSpan diffed = clock.Elapsed;
@@ -160,7 +160,7 @@ internal sealed class TreeSync
 
             (int added, int updated) = options.Hash
                 ? await HashAndWriteAsync(await stage.ReadWorkAsync(done, batch, cancellationToken).ConfigureAwait(false), generation, counters, cancellationToken).ConfigureAwait(false)
-                : await RecordWriter.UpsertFromWorkAsync(connection, repository.Id, generation, done, batch, cancellationToken).ConfigureAwait(false);
+                : await RecordWriter.UpsertFromWorkAsync(connection, inventoryRoot.Id, generation, done, batch, cancellationToken).ConfigureAwait(false);
             counters.AddWritten(added, updated);
             if (options.AfterBatchCommitted is { } hook)
             {
@@ -173,7 +173,7 @@ internal sealed class TreeSync
     private async Task<(int, int)> HashAndWriteAsync(List<StagedFile> page, long generation, PassCounters counters, CancellationToken cancellationToken)
     {
         var recorded = new RecordedFile?[page.Count];
-        string root = repository.RootPath.TrimEnd('/') + "/";
+        string root = inventoryRoot.RootPath.TrimEnd('/') + "/";
         await Parallel.ForEachAsync(
             Enumerable.Range(0, page.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = cancellationToken },
@@ -182,7 +182,7 @@ internal sealed class TreeSync
                 recorded[i] = HashOne(root, page[i], counters, token);
                 return ValueTask.CompletedTask;
             }).ConfigureAwait(false);
-        return await RecordWriter.UpsertAsync(connection, repository.Id, generation, recorded.OfType<RecordedFile>().ToList(), cancellationToken).ConfigureAwait(false);
+        return await RecordWriter.UpsertAsync(connection, inventoryRoot.Id, generation, recorded.OfType<RecordedFile>().ToList(), cancellationToken).ConfigureAwait(false);
     }
 
     internal RecordedFile? HashOne(string root, StagedFile file, PassCounters counters, CancellationToken cancellationToken)

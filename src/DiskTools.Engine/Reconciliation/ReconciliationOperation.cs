@@ -1,11 +1,11 @@
 namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>One reconciliation pass, or one minute of real-time changes, as recorded in sync_operations.</summary>
-public sealed record SyncOperation
+public sealed record ReconciliationOperation
 {
     public long Id { get; init; }
 
-    public Guid RepositoryId { get; init; }
+    public Guid RootId { get; init; }
 
     public string RootPath { get; init; } = string.Empty;
 
