@@ -1,4 +1,4 @@
-using DiskTools.Engine.Traversal.Native;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;
 
@@ -10,7 +10,7 @@ public static class TreeWalker
 {
     /// <summary>The strategy a request really runs with, and why when it differs (recorded in scan sessions).</summary>
     public static (WalkStrategy Effective, string? FallbackReason) Resolve(WalkStrategy requested)
-        => requested == WalkStrategy.Optimized && !LinuxNative.IsSupported
+        => requested == WalkStrategy.Optimized && !Libc.IsSupported
             ? (WalkStrategy.Legacy, $"The optimized walker needs Linux; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.")
             : (requested, null);
 
