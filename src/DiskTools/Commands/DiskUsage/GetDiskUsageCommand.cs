@@ -59,7 +59,8 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
     public SwitchParameter CountHardLinks { get; set; }
 
     [Parameter]
-    public WalkStrategy Strategy { get; set; } = WalkStrategy.Optimized;
+    [WalkStrategyArgument]
+    public WalkStrategy Strategy { get; set; } = WalkStrategy.Parallel;
 
     [Parameter]
     [ValidateRange(1, 256)]
@@ -98,7 +99,7 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
 
             if (session.StrategyFallbackReason is not null)
             {
-                output.WriteVerbose($"Using the Legacy strategy: {session.StrategyFallbackReason}");
+                output.WriteVerbose($"Using the Sequential strategy: {session.StrategyFallbackReason}");
             }
 
             try

@@ -6,7 +6,7 @@ using DiskTools.Engine.Native;
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>
-/// The Linux walker: each directory is opened with openat(O_DIRECTORY|O_NOFOLLOW), listed with getdents64
+/// The parallel walker, for Linux: each directory is opened with openat(O_DIRECTORY|O_NOFOLLOW), listed with getdents64
 /// into a large per-thread buffer and every entry is stat'ed with statx relative to the directory fd, so
 /// the kernel never re-walks a path and names stay raw bytes. Threads share work by stealing.
 ///
@@ -16,7 +16,7 @@ namespace DiskTools.Engine.Traversal;
 /// opened later by their path relative to the root's fd, component by component when the path is longer
 /// than the kernel accepts in one call. Nothing recurses, so depth is limited only by memory.
 /// </summary>
-internal sealed unsafe class OptimizedWalker
+internal sealed unsafe class ParallelWalker
 {
     private const int DentsBufferSize = 256 * 1024;
     private const int MaxPathInOneCall = 3800;
@@ -36,7 +36,7 @@ internal sealed unsafe class OptimizedWalker
     private ulong rootDevice;
     private Exception? failure;
 
-    public OptimizedWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
+    public ParallelWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
     {
         this.root = root;
         rootBytes = Encoding.UTF8.GetBytes(root);

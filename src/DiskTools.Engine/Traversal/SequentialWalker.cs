@@ -6,7 +6,7 @@ using DiskTools.Engine.Native;
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>
-/// The portable walker: .NET's managed directory enumeration on one thread with an explicit stack (no
+/// The sequential walker, portable: .NET's managed directory enumeration on one thread with an explicit stack (no
 /// recursion). .NET exposes no st_blocks, inode, device or link count, so on Linux each entry is
 /// lstat'ed by its full path (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW), the same call as lstat);
 /// elsewhere (Windows, macOS) the gaps are filled from FileSystemInfo: AllocatedBytes = Length, Device,
@@ -15,7 +15,7 @@ namespace DiskTools.Engine.Traversal;
 /// that are not valid UTF-8 cannot be carried by .NET strings, so on Linux such a directory is re-listed
 /// with getdents64 to keep the exact bytes.
 /// </summary>
-internal sealed unsafe class LegacyWalker
+internal sealed unsafe class SequentialWalker
 {
     private readonly string root;
     private readonly WalkOptions options;
@@ -24,7 +24,7 @@ internal sealed unsafe class LegacyWalker
     private readonly bool linux = Libc.IsSupported;
     private readonly string rootForPaths;
 
-    public LegacyWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
+    public SequentialWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
     {
         this.root = root;
         rootForPaths = root.Length > 1 ? root.TrimEnd('/') : root;
@@ -55,7 +55,7 @@ internal sealed unsafe class LegacyWalker
                 done.TrySetException(e);
             }
         })
-        { IsBackground = true, Name = "disktools-walk-legacy" };
+        { IsBackground = true, Name = "disktools-walk-sequential" };
         thread.Start();
         return WalkerThreads.JoinedAsync(done.Task, thread);
     }
