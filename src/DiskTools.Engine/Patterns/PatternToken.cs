@@ -17,29 +17,12 @@ internal enum TokenKind : byte
     Class,
 }
 
-/// <summary>One piece of a pattern's name segment.</summary>
-internal sealed class PatternToken
+/// <summary>
+/// One piece of a pattern's name segment: <paramref name="Text"/> is the literal characters (also as UTF-8
+/// <paramref name="Bytes"/>), or a class's members as written between the brackets.
+/// </summary>
+internal sealed record PatternToken(TokenKind Kind, string Text, byte[] Bytes, (int Low, int High)[] Ranges, bool Negated)
 {
-    private PatternToken(TokenKind kind, string text, byte[] bytes, (int Low, int High)[] ranges, bool negated)
-    {
-        Kind = kind;
-        Text = text;
-        Bytes = bytes;
-        Ranges = ranges;
-        Negated = negated;
-    }
-
-    public TokenKind Kind { get; }
-
-    /// <summary>The literal characters, or the class's members as written between the brackets.</summary>
-    public string Text { get; }
-
-    public byte[] Bytes { get; }
-
-    public (int Low, int High)[] Ranges { get; }
-
-    public bool Negated { get; }
-
     public static readonly PatternToken AnyCharacter = new(TokenKind.AnyCharacter, "?", [], [], false);
 
     public static readonly PatternToken AnyRun = new(TokenKind.AnyRun, "*", [], [], false);
