@@ -83,22 +83,24 @@ public sealed partial class TypeNameTests : IClassFixture<ModuleSessionFixture>,
     public void Enum_literals_bind_to_parameters_and_compare_with_output()
     {
         InvocationResult result = session.Invoke("""
-            $strategy = [DiskTools.Engine.Traversal.WalkStrategy]::Legacy
+            $strategy = [DiskTools.Engine.Traversal.WalkStrategy]::Sequential
             $entry = Get-DiskUsage -LiteralPath $args[0] -Depth 0 -Strategy $strategy
             [pscustomobject]@{
                 Strategy = $strategy.ToString()
                 Names = [enum]::GetNames([DiskTools.Engine.Btrfs.SnapshotPhase]) -join ','
                 Kind = $entry.Kind -eq [DiskTools.Engine.DiskUsage.DiskUsageEntryKind]::Directory
-                Converted = ([DiskTools.Engine.Traversal.WalkStrategy] 'Optimized').ToString()
+                Converted = ([DiskTools.Engine.Traversal.WalkStrategy] 'Parallel').ToString()
+                Former = (Get-DiskUsage -LiteralPath $args[0] -Depth 0 -Strategy Legacy -AsSession).Strategy.ToString()
             }
             """, root);
 
         Assert.Empty(result.Errors);
         dynamic r = result.Output.Single();
-        Assert.Equal("Legacy", (string)r.Strategy);
+        Assert.Equal("Sequential", (string)r.Strategy);
         Assert.Equal("PreSync,PostSync,Manual", (string)r.Names);
         Assert.True((bool)r.Kind);
-        Assert.Equal("Optimized", (string)r.Converted);
+        Assert.Equal("Parallel", (string)r.Converted);
+        Assert.Equal("Sequential", (string)r.Former);
     }
 
     [Fact]

@@ -195,7 +195,7 @@ Describe 'Get-DiskUsage parameters' {
         $first.TotalBytes | Should -Be (Get-Du @('-B1', '-s', "$Root/alpha"))["$Root/alpha"]
         $first.TotalFiles | Should -Be 2
         $first.TotalDirectories | Should -Be 3
-        "$($first.Strategy)" | Should -Be 'Optimized'
+        "$($first.Strategy)" | Should -Be 'Parallel'
     }
 
     It '-Exclude leaves out matching names' {
@@ -369,7 +369,13 @@ Describe 'Get-DiskUsage completion' {
     It 'completes every -Strategy value' {
         $names = [enum]::GetNames((Get-Command Get-DiskUsage).Parameters['Strategy'].ParameterType)
         Get-CompletionText 'Get-DiskUsage -Strategy ' | Should -Be @($names | Sort-Object)
-        Get-CompletionText 'Get-DiskUsage -Strategy Le' | Should -Be @('Legacy')
+        Get-CompletionText 'Get-DiskUsage -Strategy Se' | Should -Be @('Sequential')
+    }
+
+    It 'still accepts the former -Strategy names Optimized and Legacy' {
+        "$((Get-DiskUsage -LiteralPath $Root -Depth 0 -Strategy Optimized -AsSession).Strategy)" | Should -Be 'Parallel'
+        "$((Get-DiskUsage -LiteralPath $Root -Depth 0 -Strategy legacy -AsSession).Strategy)" | Should -Be 'Sequential'
+        { Get-DiskUsage -LiteralPath $Root -Depth 0 -Strategy Fastest } | Should -Throw -ExpectedMessage '*Parallel, Sequential*'
     }
 
     It 'completes -Path with escaped brackets and -LiteralPath as it is, and the completed line runs' {

@@ -66,7 +66,7 @@ Describe 'DiskTools type names' {
     }
 
     It 'give enum literals that bind to cmdlet parameters' {
-        $entry = Get-DiskUsage -LiteralPath $script:Root -Depth 0 -Strategy ([DiskTools.Engine.Traversal.WalkStrategy]::Legacy)
+        $entry = Get-DiskUsage -LiteralPath $script:Root -Depth 0 -Strategy ([DiskTools.Engine.Traversal.WalkStrategy]::Sequential)
         $entry.Kind | Should -Be ([DiskTools.Engine.DiskUsage.DiskUsageEntryKind]::Directory)
         [enum]::GetNames([DiskTools.Engine.Btrfs.SnapshotPhase]) | Should -Be @('PreSync', 'PostSync', 'Manual')
     }

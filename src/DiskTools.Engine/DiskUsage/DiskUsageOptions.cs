@@ -20,7 +20,7 @@ public sealed record DiskUsageOptions
     /// <summary>Count every hard link (du -l) instead of each inode once.</summary>
     public bool CountHardLinks { get; init; }
 
-    public WalkStrategy Strategy { get; init; } = WalkStrategy.Optimized;
+    public WalkStrategy Strategy { get; init; } = WalkStrategy.Parallel;
 
     public int ThrottleLimit { get; init; }
 

@@ -105,7 +105,7 @@ public static class DiskUsageScanner
         session.Entries = tree.Entries;
         progress.Take();
 
-        if (options.VerifyParity && !aborted && session.Strategy == WalkStrategy.Optimized)
+        if (options.VerifyParity && !aborted && session.Strategy == WalkStrategy.Parallel)
         {
             await ParityCheck.RunAsync(session, tree, options, output, linked.Token).ConfigureAwait(false);
         }

@@ -1,5 +1,4 @@
-using System.Text;
-using DiskTools.Engine.Traversal.Native;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.DiskUsage;
 
@@ -8,7 +7,7 @@ internal static unsafe class FileSystemProbe
 {
     public static (FileSystemKind Kind, string Raw, long UsedBytes) Describe(string path)
     {
-        if (!LinuxNative.IsSupported)
+        if (!Libc.IsSupported)
         {
             try
             {
@@ -28,11 +27,10 @@ internal static unsafe class FileSystemProbe
             }
         }
 
-        byte[] bytes = Encoding.UTF8.GetBytes(path + "\0");
         StatFsBuffer fs;
-        fixed (byte* p = bytes)
+        fixed (byte* p = NativePath.Terminated(path))
         {
-            if (LinuxNative.StatFs(p, &fs) != 0)
+            if (Libc.StatFs(p, &fs) != 0)
             {
                 return (FileSystemKind.Other, string.Empty, 0);
             }
@@ -58,21 +56,12 @@ internal static unsafe class FileSystemProbe
     /// <summary>True when the path is the root of a mounted file system (statx STATX_ATTR_MOUNT_ROOT).</summary>
     public static bool IsMountPoint(string path)
     {
-        if (!LinuxNative.IsSupported)
+        if (!Libc.IsSupported)
         {
             return false;
         }
 
-        byte[] bytes = Encoding.UTF8.GetBytes(path + "\0");
-        StatxBuffer sx;
-        fixed (byte* p = bytes)
-        {
-            if (LinuxNative.Statx(LinuxNative.AtFdCwd, p, LinuxNative.AtSymlinkNoFollow, 0, &sx) != 0)
-            {
-                return false;
-            }
-        }
-
-        return (sx.AttributesMask & LinuxNative.StatxAttrMountRoot) != 0 && (sx.Attributes & LinuxNative.StatxAttrMountRoot) != 0;
+        return Statx.OfPath(path, Statx.AtSymlinkNoFollow, 0, out StatxBuffer sx) == 0
+            && (sx.AttributesMask & Statx.AttrMountRoot) != 0 && (sx.Attributes & Statx.AttrMountRoot) != 0;
     }
 }

@@ -25,7 +25,7 @@ internal sealed class HardLinkLedger
         {
             if (claim.OwnerPath is null || ComparePath(parentPath, name, claim.OwnerPath) < 0)
             {
-                claim.OwnerPath = JoinPath(parentPath, name);
+                claim.OwnerPath = Native.NativePath.Join(parentPath, name);
                 claim.OwnerName = name.ToArray();
                 claim.Owner = directory;
             }
@@ -61,20 +61,6 @@ internal sealed class HardLinkLedger
 
         c = ((byte)'/').CompareTo(other[parent.Length]);
         return c != 0 ? c : name.SequenceCompareTo(other.AsSpan(parent.Length + 1));
-    }
-
-    private static byte[] JoinPath(ReadOnlySpan<byte> parent, ReadOnlySpan<byte> name)
-    {
-        if (parent.IsEmpty)
-        {
-            return name.ToArray();
-        }
-
-        var joined = new byte[parent.Length + 1 + name.Length];
-        parent.CopyTo(joined);
-        joined[parent.Length] = (byte)'/';
-        name.CopyTo(joined.AsSpan(parent.Length + 1));
-        return joined;
     }
 
     internal sealed class Claim(uint linkCount, long blocks, long apparent, Traversal.EntryKind kind)

@@ -5,7 +5,7 @@ using DiskTools.Engine.Traversal;
 namespace DiskTools.Engine.DiskUsage;
 
 /// <summary>
-/// -VerifyParity: after an Optimized scan, re-scans a sample of directories with the Legacy walker and
+/// -VerifyParity: after a Parallel scan, re-scans a sample of directories with the Sequential walker and
 /// warns about each one whose counts or sizes differ. The comparison counts every hard link (du -l
 /// semantics on both sides), so a link attributed outside the sampled subtree cannot cause a false alarm.
 /// </summary>
@@ -31,28 +31,28 @@ internal static class ParityCheck
 
         int step = Math.Max(1, eligible.Count / SampleSize);
         var sample = eligible.Where((_, i) => i % step == 0).Take(SampleSize).ToList();
-        var legacyOptions = options with { Strategy = WalkStrategy.Legacy, CountHardLinks = true, Depth = 0, Top = 0, IncludeFiles = false, Timeout = null, VerifyParity = false };
+        var sequentialOptions = options with { Strategy = WalkStrategy.Sequential, CountHardLinks = true, Depth = 0, Top = 0, IncludeFiles = false, Timeout = null, VerifyParity = false };
         int mismatches = 0;
         foreach (DirectoryNode node in sample)
         {
             cancellationToken.ThrowIfCancellationRequested();
             string path = tree.PathOf(node);
-            var check = new ScanSession(path, WalkStrategy.Legacy);
-            await DiskUsageScanner.ScanAsync(check, legacyOptions, SilentWriter.Instance, cancellationToken).ConfigureAwait(false);
-            long legacyFiles = check.TotalFiles;
-            long legacyDirs = check.TotalDirectories - 1;
-            if (check.TotalBytes != node.AllLinksBlocks || check.TotalApparentBytes != node.AllLinksApparent || legacyFiles != node.Files || legacyDirs != node.Directories)
+            var check = new ScanSession(path, WalkStrategy.Sequential);
+            await DiskUsageScanner.ScanAsync(check, sequentialOptions, SilentWriter.Instance, cancellationToken).ConfigureAwait(false);
+            long sequentialFiles = check.TotalFiles;
+            long sequentialDirs = check.TotalDirectories - 1;
+            if (check.TotalBytes != node.AllLinksBlocks || check.TotalApparentBytes != node.AllLinksApparent || sequentialFiles != node.Files || sequentialDirs != node.Directories)
             {
                 mismatches++;
                 output.WriteWarning(string.Create(
                     CultureInfo.InvariantCulture,
-                    $"Parity mismatch at '{path}': Optimized {node.AllLinksBlocks} bytes allocated, {node.AllLinksApparent} apparent, {node.Files} files, {node.Directories} directories; Legacy {check.TotalBytes}, {check.TotalApparentBytes}, {legacyFiles}, {legacyDirs}. The tree may have changed during the scan."));
+                    $"Parity mismatch at '{path}': Parallel {node.AllLinksBlocks} bytes allocated, {node.AllLinksApparent} apparent, {node.Files} files, {node.Directories} directories; Sequential {check.TotalBytes}, {check.TotalApparentBytes}, {sequentialFiles}, {sequentialDirs}. The tree may have changed during the scan."));
             }
         }
 
         session.ParityChecked = sample.Count;
         session.ParityMismatches = mismatches;
-        output.WriteVerbose($"Parity: {sample.Count} directories re-scanned with Legacy, {mismatches} mismatches.");
+        output.WriteVerbose($"Parity: {sample.Count} directories re-scanned with Sequential, {mismatches} mismatches.");
     }
 
     private sealed class SilentWriter : IOutputWriter

@@ -1,83 +1,51 @@
+using System.Text;
+using DiskTools.Engine.Patterns;
+
 namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>
-/// What the inventory leaves out. By default: the system areas '.lumilio' and 'inbox' directly under the
-/// root; hidden entries (a name starting with '.', directories included, so '.git' is not descended);
-/// names ending in '~'; '*.tmp', '*.temp', '.DS_Store' and 'Thumbs.db' (the last three compared without
-/// case, as the tools that leave them behind do). -Exclude globs add to these. An excluded directory's
-/// whole subtree is left out, and records under it are removed by the next full pass.
+/// What the inventory leaves out: the <see cref="DefaultPatterns"/>, then the -Exclude patterns, all in the one
+/// pattern language of <see cref="PathPattern"/>. An ignored directory's whole subtree is left out, and records
+/// under it are removed by the next full pass.
 /// </summary>
 public sealed class IgnoreRules
 {
-    private readonly GlobPattern[] patterns;
+    /// <summary>
+    /// Always left out: the system areas '.lumilio' and 'inbox' directly under the root; hidden entries (a name
+    /// starting with '.', directories included, so '.git' is not descended, and '.DS_Store'); names ending in '~';
+    /// '*.tmp', '*.temp' and 'Thumbs.db' in any case, as the tools that leave them behind write them.
+    /// </summary>
+    public static readonly IReadOnlyList<string> DefaultPatterns =
+        ["/.lumilio/", "/inbox/", ".*", "*~", "*.[tT][mM][pP]", "*.[tT][eE][mM][pP]", "[tT][hH][uU][mM][bB][sS].[dD][bB]"];
 
-    public IgnoreRules(IEnumerable<string>? exclude)
-        => patterns = (exclude ?? []).Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => new GlobPattern(p)).ToArray();
+    private static readonly PathPatternSet Defaults = new(DefaultPatterns);
+
+    private readonly PathPatternSet patterns;
+
+    public IgnoreRules(IEnumerable<string>? exclude) => patterns = new PathPatternSet(exclude);
+
+    /// <summary>True when -Exclude patterns were given.</summary>
+    public bool HasPatterns => !patterns.IsEmpty;
+
+    /// <summary>The default rules, for an entry of the walk (its parent relative to the root, its raw name).</summary>
+    public bool IsIgnoredByDefault(ReadOnlySpan<byte> parentPath, ReadOnlySpan<byte> name, bool isDirectory)
+        => Defaults.Matches(parentPath, name, isDirectory);
+
+    /// <summary>The -Exclude patterns, for an entry of the walk.</summary>
+    public bool IsExcluded(ReadOnlySpan<byte> parentPath, ReadOnlySpan<byte> name, bool isDirectory)
+        => patterns.Matches(parentPath, name, isDirectory);
 
     /// <summary>True when the entry (and, for a directory, everything below it) is left out.</summary>
     /// <param name="relativePath">The entry's path relative to the root ('/'-separated).</param>
-    /// <param name="name">The entry's own name.</param>
+    /// <param name="name">The entry's own name, the last part of <paramref name="relativePath"/>.</param>
     /// <param name="isDirectory">Whether the entry is a directory.</param>
     public bool IsIgnored(string relativePath, string name, bool isDirectory)
     {
-        if (IsIgnoredByDefault(relativePath, name, isDirectory))
-        {
-            return true;
-        }
-
-        foreach (GlobPattern pattern in patterns)
-        {
-            if (pattern.IsMatch(relativePath, name))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>True when -Exclude globs were given (the default rules need only the name).</summary>
-    public bool HasPatterns => patterns.Length > 0;
-
-    /// <summary>The default rules on raw name bytes, without decoding (the walker asks once per entry).</summary>
-    public bool IsIgnoredByName(ReadOnlySpan<byte> name, bool atRoot, bool isDirectory)
-    {
-        if (name.IsEmpty)
-        {
-            return false;
-        }
-
-        if (name[0] == (byte)'.' || name[^1] == (byte)'~')
-        {
-            return true;
-        }
-
-        if (isDirectory && atRoot && (name.SequenceEqual(".lumilio"u8) || name.SequenceEqual("inbox"u8)))
-        {
-            return true;
-        }
-
-        return EndsWithIgnoreCase(name, ".tmp"u8) || EndsWithIgnoreCase(name, ".temp"u8) || (name.Length == 9 && EndsWithIgnoreCase(name, "thumbs.db"u8));
-    }
-
-    private static bool EndsWithIgnoreCase(ReadOnlySpan<byte> name, ReadOnlySpan<byte> lowerSuffix)
-    {
-        if (name.Length < lowerSuffix.Length)
-        {
-            return false;
-        }
-
-        ReadOnlySpan<byte> tail = name[^lowerSuffix.Length..];
-        for (int i = 0; i < tail.Length; i++)
-        {
-            byte b = tail[i];
-            if ((b is >= (byte)'A' and <= (byte)'Z' ? (byte)(b | 0x20) : b) != lowerSuffix[i])
-            {
-                return false;
-            }
-        }
-
-        return true;
+        byte[] path = Encoding.UTF8.GetBytes(relativePath);
+        int nameLength = Encoding.UTF8.GetByteCount(name);
+        ReadOnlySpan<byte> parent = path.AsSpan(0, Math.Max(0, path.Length - nameLength - 1));
+        ReadOnlySpan<byte> own = path.AsSpan(path.Length - nameLength);
+        return IsIgnoredByDefault(parent, own, isDirectory) || IsExcluded(parent, own, isDirectory);
     }
 
     /// <summary>True when any directory on the way from the root to <paramref name="relativePath"/> is ignored.</summary>
@@ -99,24 +67,5 @@ public sealed class IgnoreRules
 
             start = slash + 1;
         }
-    }
-
-    private static bool IsIgnoredByDefault(string relativePath, string name, bool isDirectory)
-    {
-        if (name.Length == 0)
-        {
-            return false;
-        }
-
-        if (isDirectory && relativePath.Length == name.Length && (name == ".lumilio" || name == "inbox"))
-        {
-            return true;
-        }
-
-        return name[0] == '.'
-            || name[^1] == '~'
-            || name.EndsWith(".tmp", StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith(".temp", StringComparison.OrdinalIgnoreCase)
-            || name.Equals("Thumbs.db", StringComparison.OrdinalIgnoreCase);
     }
 }

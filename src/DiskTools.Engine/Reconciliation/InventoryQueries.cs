@@ -1,4 +1,5 @@
 using DiskTools.Engine.Output;
+using DiskTools.Engine.Patterns;
 using DiskTools.Engine.Storage;
 using Npgsql;
 using NpgsqlTypes;
@@ -18,7 +19,7 @@ public static class InventoryQueries
 
     /// <summary>Streams file records, by path order, to <paramref name="emit"/>.</summary>
     /// <param name="root">A registered root, or null for every root.</param>
-    /// <param name="filter">A glob (see <see cref="GlobPattern"/>) over the relative path, or null.</param>
+    /// <param name="filter">A pattern (see <see cref="PathPattern"/>) over the relative path, or null.</param>
     /// <param name="hash">A SHA-256 in hex (any case), or null.</param>
     public static async Task GetFileRecordsAsync(InventoryDatabase database, string? root, string? filter, string? hash, Action<FileRecord> emit, CancellationToken cancellationToken)
     {
@@ -35,7 +36,7 @@ public static class InventoryQueries
         Guid? rootId = root is null ? null : (await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false)).Id;
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await ReadRecordsAsync(connection, rootId, string.IsNullOrEmpty(filter) ? null : new GlobPattern(filter, GlobPattern.FilterUse).PathRegex, normalisedHash, null, emit, cancellationToken).ConfigureAwait(false);
+        await ReadRecordsAsync(connection, rootId, string.IsNullOrEmpty(filter) ? null : new PathPattern(filter, "Filter").PathRegex, normalisedHash, null, emit, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Streams the records that match every condition given (null: no condition), by root and path.</summary>

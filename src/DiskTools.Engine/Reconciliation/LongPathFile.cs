@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text;
+using DiskTools.Engine.Native;
 using Microsoft.Win32.SafeHandles;
 
 namespace DiskTools.Engine.Reconciliation;
@@ -9,14 +10,10 @@ namespace DiskTools.Engine.Reconciliation;
 /// reaches by walking relative to directory descriptors: the path is opened one slice of directories at a
 /// time with openat, each slice well under the limit.
 /// </summary>
-internal static unsafe partial class LongPathFile
+internal static unsafe class LongPathFile
 {
     private const int PathLimit = 3800;
-    private const int ORdOnly = 0;
-    private const int ODirectory = 0x10000;
-    private const int ONoFollow = 0x20000;
-    private const int OCloExec = 0x80000;
-    private const int AtFdCwd = -100;
+    private const int AtFdCwd = OpenFlags.AtFdCwd;
 
     public static SafeFileHandle OpenRead(string fullPath)
     {
@@ -34,7 +31,7 @@ internal static unsafe partial class LongPathFile
             {
                 if (slice.Length > 0 && Encoding.UTF8.GetByteCount(slice.ToString()) + parts[i].Length * 4 + 1 >= PathLimit)
                 {
-                    dir = Step(dir, slice.ToString(), ODirectory);
+                    dir = Step(dir, slice.ToString(), OpenFlags.Directory);
                     slice.Clear();
                 }
 
@@ -43,27 +40,27 @@ internal static unsafe partial class LongPathFile
 
             if (slice.Length > 0)
             {
-                dir = Step(dir, slice.ToString(), ODirectory);
+                dir = Step(dir, slice.ToString(), OpenFlags.Directory);
             }
 
-            int fd = OpenAt(dir, parts[^1], ORdOnly | ONoFollow | OCloExec);
+            int fd = OpenAt(dir, parts[^1], OpenFlags.ReadOnly | OpenFlags.NoFollow | OpenFlags.CloseOnExec);
             return new SafeFileHandle(fd, ownsHandle: true);
         }
         finally
         {
             if (dir != AtFdCwd)
             {
-                Close(dir);
+                Libc.Close(dir);
             }
         }
     }
 
     private static int Step(int dir, string relative, int flags)
     {
-        int next = OpenAt(dir, relative, ORdOnly | flags | OCloExec);
+        int next = OpenAt(dir, relative, OpenFlags.ReadOnly | flags | OpenFlags.CloseOnExec);
         if (dir != AtFdCwd)
         {
-            Close(dir);
+            Libc.Close(dir);
         }
 
         return next;
@@ -71,30 +68,12 @@ internal static unsafe partial class LongPathFile
 
     private static int OpenAt(int dir, string path, int flags)
     {
-        byte[] bytes = [.. Encoding.UTF8.GetBytes(path), 0];
         int fd;
-        fixed (byte* p = bytes)
+        fixed (byte* p = NativePath.Terminated(path))
         {
-            fd = OpenAtNative(dir, p, flags, 0);
+            fd = Libc.OpenAt(dir, p, flags, 0);
         }
 
-        if (fd < 0)
-        {
-            int errno = Marshal.GetLastPInvokeError();
-            throw errno switch
-            {
-                2 or 20 => new FileNotFoundException($"'{path}' does not exist (errno {errno})."),
-                13 or 1 => new UnauthorizedAccessException($"Access to '{path}' is denied."),
-                _ => new IOException($"openat failed with errno {errno}."),
-            };
-        }
-
-        return fd;
+        return fd >= 0 ? fd : throw Errno.ToException(Marshal.GetLastPInvokeError(), path, "openat");
     }
-
-    [LibraryImport("libc", EntryPoint = "openat", SetLastError = true)]
-    private static partial int OpenAtNative(int dirfd, byte* path, int flags, int mode);
-
-    [LibraryImport("libc", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Threading.Channels;
+using DiskTools.Engine.Native;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Traversal;
 
@@ -28,6 +29,7 @@ internal sealed class WalkStager : IWalkObserver
     private long directories;
 
     private readonly string scope;
+    private readonly byte[] scopeBytes;
 
     /// <param name="scope">The walked directory relative to the root ("" for the root itself).</param>
     public WalkStager(string root, string scope, IgnoreRules rules, ChannelWriter<StagedFile[]> output, IOutputWriter writer, CancellationToken cancellationToken)
@@ -35,6 +37,7 @@ internal sealed class WalkStager : IWalkObserver
         this.cancellationToken = cancellationToken;
         this.root = root;
         this.scope = scope;
+        scopeBytes = Encoding.UTF8.GetBytes(scope);
         this.rules = rules;
         this.output = output;
         this.writer = writer;
@@ -104,7 +107,7 @@ internal sealed class WalkStager : IWalkObserver
     private string Prefixed(string relativeToWalk)
         => scope.Length == 0 ? relativeToWalk : relativeToWalk.Length == 0 ? scope : scope + "/" + relativeToWalk;
 
-    /// <summary>The walker's exclusion hook: ignore rules first (on bytes where possible), then UTF-8 validity.</summary>
+    /// <summary>The walker's exclusion hook: the default rules first, then UTF-8 validity, then the -Exclude patterns.</summary>
     private bool Exclude(ReadOnlySpan<byte> parentRelativePath, ReadOnlySpan<byte> name, EntryKind kind)
     {
         if (kind is EntryKind.Symlink or EntryKind.Other)
@@ -112,32 +115,22 @@ internal sealed class WalkStager : IWalkObserver
             return true;
         }
 
-        if (rules.IsIgnoredByName(name, parentRelativePath.IsEmpty && scope.Length == 0, kind == EntryKind.Directory))
+        // The rules see paths from the repository root; a walk of a part of it is prefixed with that part.
+        ReadOnlySpan<byte> parent = scopeBytes.Length == 0 ? parentRelativePath : NativePath.Join(scopeBytes, parentRelativePath);
+        bool isDirectory = kind == EntryKind.Directory;
+        if (rules.IsIgnoredByDefault(parent, name, isDirectory))
         {
             return true;
         }
 
         if (!System.Text.Unicode.Utf8.IsValid(name))
         {
-            byte[] relative = [
-                .. (scope.Length == 0 ? [] : Encoding.UTF8.GetBytes(scope + "/")),
-                .. parentRelativePath,
-                .. (parentRelativePath.IsEmpty ? ""u8 : "/"u8),
-                .. name];
-            string display = PathText.Join(root, relative);
+            string display = PathText.Join(root, NativePath.Join(parent, name));
             writer.WriteError(new OperationError(PathNotUtf8Id, ErrorKind.InvalidData, display,
-                $"'{display}' is not valid UTF-8 and cannot be stored in the inventory; it is left out{(kind == EntryKind.Directory ? " with everything beneath it" : string.Empty)}. Rename it to a UTF-8 name to have it recorded."));
+                $"'{display}' is not valid UTF-8 and cannot be stored in the inventory; it is left out{(isDirectory ? " with everything beneath it" : string.Empty)}. Rename it to a UTF-8 name to have it recorded."));
             return true;
         }
 
-        if (!rules.HasPatterns)
-        {
-            return false;
-        }
-
-        string nameText = Encoding.UTF8.GetString(name);
-        string parent = Prefixed(Encoding.UTF8.GetString(parentRelativePath));
-        string path = parent.Length == 0 ? nameText : parent + "/" + nameText;
-        return rules.IsIgnored(path, nameText, kind == EntryKind.Directory);
+        return rules.HasPatterns && rules.IsExcluded(parent, name, isDirectory);
     }
 }

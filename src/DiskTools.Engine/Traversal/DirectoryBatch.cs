@@ -110,20 +110,7 @@ internal sealed class DirectoryBatch : IWalkedDirectory
     public ReadOnlySpan<byte> TerminatedNameAt(int index) => names.AsSpan(nameStarts[index], nameLengths[index] + 1);
 
     /// <summary>relative path of the entry: parent/name (or just name under the root).</summary>
-    public byte[] ChildRelativePath(int index)
-    {
-        ReadOnlySpan<byte> name = NameAt(index);
-        if (relativePath.Length == 0)
-        {
-            return name.ToArray();
-        }
-
-        var child = new byte[relativePath.Length + 1 + name.Length];
-        relativePath.CopyTo(child, 0);
-        child[relativePath.Length] = (byte)'/';
-        name.CopyTo(child.AsSpan(relativePath.Length + 1));
-        return child;
-    }
+    public byte[] ChildRelativePath(int index) => Native.NativePath.Join(relativePath, NameAt(index));
 
     private void GrowEntries()
     {

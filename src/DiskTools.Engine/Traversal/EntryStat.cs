@@ -1,3 +1,5 @@
+using DiskTools.Engine.Native;
+
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>What an entry is, from its own (never followed) stat.</summary>
@@ -33,4 +35,33 @@ public readonly record struct EntryStat(
 
     /// <summary>True when other names may share this inode and it must be counted once (never for directories).</summary>
     public bool MayBeHardLinked => LinkCount > 1 && Kind != EntryKind.Directory;
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static EntryStat From(in StatxBuffer s) => new(
+        KindOfMode(s.Mode),
+        (long)s.Size,
+        (long)s.Blocks * 512,
+        s.Device,
+        s.Ino,
+        s.Nlink,
+        s.Mode,
+        new FileTimestamp(s.MtimeSec, s.MtimeNsec),
+        new FileTimestamp(s.CtimeSec, s.CtimeNsec).UnixNanoseconds);
+
+    internal static EntryKind KindOfMode(uint mode) => (mode & 0xF000) switch
+    {
+        0x8000 => EntryKind.File,
+        0x4000 => EntryKind.Directory,
+        0xA000 => EntryKind.Symlink,
+        _ => EntryKind.Other,
+    };
+
+    /// <summary>The kind getdents64's d_type tells, before any stat (only called when it is known).</summary>
+    internal static EntryKind KindOfDirentType(byte type) => type switch
+    {
+        DirentRecords.TypeRegular => EntryKind.File,
+        DirentRecords.TypeDirectory => EntryKind.Directory,
+        DirentRecords.TypeSymlink => EntryKind.Symlink,
+        _ => EntryKind.Other,
+    };
 }

@@ -48,23 +48,4 @@ public static class PathText
 
         return root.EndsWith('/') ? root + Decode(relative) : root + "/" + Decode(relative);
     }
-
-    public static byte[] JoinBytes(byte[] root, ReadOnlySpan<byte> relative)
-    {
-        if (relative.IsEmpty)
-        {
-            return root;
-        }
-
-        bool slash = root.Length > 0 && root[^1] != (byte)'/';
-        var joined = new byte[root.Length + (slash ? 1 : 0) + relative.Length];
-        root.CopyTo(joined, 0);
-        if (slash)
-        {
-            joined[root.Length] = (byte)'/';
-        }
-
-        relative.CopyTo(joined.AsSpan(root.Length + (slash ? 1 : 0)));
-        return joined;
-    }
 }

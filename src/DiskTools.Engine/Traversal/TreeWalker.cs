@@ -1,4 +1,4 @@
-using DiskTools.Engine.Traversal.Native;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;
 
@@ -10,8 +10,8 @@ public static class TreeWalker
 {
     /// <summary>The strategy a request really runs with, and why when it differs (recorded in scan sessions).</summary>
     public static (WalkStrategy Effective, string? FallbackReason) Resolve(WalkStrategy requested)
-        => requested == WalkStrategy.Optimized && !LinuxNative.IsSupported
-            ? (WalkStrategy.Legacy, $"The optimized walker needs Linux; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.")
+        => requested == WalkStrategy.Parallel && !Libc.IsSupported
+            ? (WalkStrategy.Sequential, $"The parallel walker needs Linux; this is {System.Runtime.InteropServices.RuntimeInformation.OSDescription}.")
             : (requested, null);
 
     /// <summary>
@@ -24,8 +24,8 @@ public static class TreeWalker
         ArgumentException.ThrowIfNullOrEmpty(root);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(observer);
-        return Resolve(options.Strategy).Effective == WalkStrategy.Optimized
-            ? new OptimizedWalker(root, options, observer, cancellationToken).RunAsync()
-            : new LegacyWalker(root, options, observer, cancellationToken).RunAsync();
+        return Resolve(options.Strategy).Effective == WalkStrategy.Parallel
+            ? new ParallelWalker(root, options, observer, cancellationToken).RunAsync()
+            : new SequentialWalker(root, options, observer, cancellationToken).RunAsync();
     }
 }

@@ -23,7 +23,7 @@ public sealed record WalkError(string Path, byte[] PathBytes, string ErrorCode, 
 {
     public DateTimeOffset OccurredAt { get; init; } = DateTimeOffset.UtcNow;
 
-    public string Message => $"Cannot {Describe(Operation)} '{Path}': {Native.Errno.Describe(Errno, ErrorCode)}.";
+    public string Message => $"Cannot {Describe(Operation)} '{Path}': {Engine.Native.Errno.Describe(Errno, ErrorCode)}.";
 
     private static string Describe(string operation) => operation switch
     {
@@ -43,7 +43,7 @@ public sealed class WalkRootException : Output.DiskToolsException
         : base(
             errorCode == "ENOENT" || errorCode == "ENOTDIR" ? "PathNotFound" : errorCode == "EACCES" || errorCode == "EPERM" ? "PermissionDenied" : "RootUnreadable",
             errorCode == "ENOENT" || errorCode == "ENOTDIR" ? Output.ErrorKind.ObjectNotFound : errorCode == "EACCES" || errorCode == "EPERM" ? Output.ErrorKind.PermissionDenied : Output.ErrorKind.ReadError,
-            $"Cannot scan '{root}': {Native.Errno.Describe(errno, errorCode)}.",
+            $"Cannot scan '{root}': {Engine.Native.Errno.Describe(errno, errorCode)}.",
             root)
     {
         ErrorCode = errorCode;

@@ -95,7 +95,7 @@ internal static class TerminationSignals
         }
 
         int number = Number(signal);
-        _ = Kill(Environment.ProcessId, number);
+        Engine.Native.OwnProcess.Raise(number);
 
         // The process's own handling ends it now; should that not happen (another handler swallowed the
         // signal), end it as a shell reports a signal death.
@@ -194,9 +194,6 @@ internal static class TerminationSignals
         PosixSignal.SIGTERM => 15,
         _ => 15,
     };
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 
     /// <summary>One running piece of work; disposing it says the work and its cleanup have ended.</summary>
     public readonly struct Enlistment(CancellationTokenSource cancel) : IDisposable

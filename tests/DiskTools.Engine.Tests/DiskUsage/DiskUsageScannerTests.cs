@@ -16,7 +16,7 @@ public sealed class DiskUsageScannerTests : IClassFixture<HardCaseTree>
     public static TheoryData<WalkStrategy, bool, bool> Variants()
     {
         var data = new TheoryData<WalkStrategy, bool, bool>();
-        foreach (WalkStrategy strategy in new[] { WalkStrategy.Optimized, WalkStrategy.Legacy })
+        foreach (WalkStrategy strategy in new[] { WalkStrategy.Parallel, WalkStrategy.Sequential })
         {
             foreach (bool links in new[] { false, true })
             {
@@ -166,7 +166,7 @@ public sealed class DiskUsageScannerTests : IClassFixture<HardCaseTree>
     [Fact]
     public async Task TimeoutAbortsAndKeepsThePartialTotals()
     {
-        var session = new ScanSession("/usr", WalkStrategy.Optimized);
+        var session = new ScanSession("/usr", WalkStrategy.Parallel);
         await DiskUsageScanner.ScanAsync(session, new DiskUsageOptions { Timeout = TimeSpan.FromMilliseconds(30), ThrottleLimit = 1 }, new RecordingWriter(), CancellationToken.None);
         Assert.Equal(ScanStatus.Aborted, session.Status);
         Assert.StartsWith("Timed out", session.AbortReason);

@@ -9,9 +9,9 @@ public sealed class TreeWalkerTests
 {
     public static TheoryData<WalkStrategy, int> Strategies => new()
     {
-        { WalkStrategy.Optimized, 1 },
-        { WalkStrategy.Optimized, 4 },
-        { WalkStrategy.Legacy, 1 },
+        { WalkStrategy.Parallel, 1 },
+        { WalkStrategy.Parallel, 4 },
+        { WalkStrategy.Sequential, 1 },
     };
 
     private static RecordingObserver Walk(string root, WalkStrategy strategy, int threads, RecordingObserver? observer = null, bool oneFileSystem = false, CancellationToken token = default)
@@ -104,7 +104,7 @@ public sealed class TreeWalkerTests
         tree.DeepChain(10000, "leaf");
 
         var observer = new RecordingObserver { SampleDescriptors = true };
-        RecordingObserver seen = Walk(tree.Root, WalkStrategy.Optimized, 2, observer);
+        RecordingObserver seen = Walk(tree.Root, WalkStrategy.Parallel, 2, observer);
 
         Assert.Empty(seen.Errors);
         Assert.Equal(10001, seen.Directories.Count);
@@ -115,12 +115,12 @@ public sealed class TreeWalkerTests
     }
 
     [Fact]
-    public void LegacyReportsPathsBeyondPathMaxInsteadOfFailing()
+    public void SequentialReportsPathsBeyondPathMaxInsteadOfFailing()
     {
         using var tree = new TempTree();
         tree.DeepChain(2500);
 
-        RecordingObserver seen = Walk(tree.Root, WalkStrategy.Legacy, 1);
+        RecordingObserver seen = Walk(tree.Root, WalkStrategy.Sequential, 1);
 
         Assert.Contains(seen.Errors, e => e.ErrorCode == "ENAMETOOLONG");
         Assert.Contains(seen.Directories.Values, v => !v.Complete);
@@ -232,8 +232,8 @@ public sealed class TreeWalkerTests
     }
 
     [SkippableTheory]
-    [InlineData(WalkStrategy.Optimized)]
-    [InlineData(WalkStrategy.Legacy)]
+    [InlineData(WalkStrategy.Parallel)]
+    [InlineData(WalkStrategy.Sequential)]
     public void OneFileSystemListsButDoesNotEnterAnotherMount(WalkStrategy strategy)
     {
         Prerequisite.Require(Prerequisite.IsRoot, "mounting a tmpfs needs root");

@@ -1,5 +1,5 @@
 using System.Runtime.InteropServices;
-using System.Text;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Sync.Safety;
 
@@ -41,66 +41,62 @@ internal readonly record struct PosixStat(uint Type, uint Uid, uint Mode, uint L
 /// symbolic links, open FIFOs blocking and add share locks of their own, which is exactly what must not
 /// happen to a lock or a config file that someone else may have planted.
 /// </summary>
-internal static unsafe partial class PosixFiles
+internal static unsafe class PosixFiles
 {
-    public const int ReadOnly = 0;
-    public const int ReadWrite = 2;
-    public const int Create = 0x40;
-    public const int NonBlocking = 0x800;
-    public const int NoFollow = 0x20000;
-    public const int CloseOnExec = 0x80000;
+    public const int ReadOnly = OpenFlags.ReadOnly;
+    public const int ReadWrite = OpenFlags.ReadWrite;
+    public const int Create = OpenFlags.Create;
+    public const int NonBlocking = OpenFlags.NonBlocking;
+    public const int CloseOnExec = OpenFlags.CloseOnExec;
+    public static readonly int NoFollow = OpenFlags.NoFollow;
 
-    public const int ELOOP = 40;
-    public const int ENOENT = 2;
-    public const int EEXIST = 17;
-    public const int EWOULDBLOCK = 11;
+    public const int ELOOP = Errno.ELOOP;
+    public const int ENOENT = Errno.ENOENT;
+    public const int EEXIST = Errno.EEXIST;
+    public const int EWOULDBLOCK = Errno.EWOULDBLOCK;
 
-    private const int AtFdCwd = -100;
-    private const int AtEmptyPath = 0x1000;
-    private const int AtSymlinkNoFollow = 0x100;
-    private const uint StatxBasicStats = 0x7ff;
     private const int LockExclusive = 2;
     private const int LockNonBlocking = 4;
 
-    public static uint EffectiveUserId => geteuid();
+    public static uint EffectiveUserId => Libc.GetEffectiveUserId();
 
     /// <summary>lstat (never follows a final symbolic link); null when the path does not exist.</summary>
-    public static PosixStat? LinkStat(string path) => StatPath(path, AtSymlinkNoFollow);
+    public static PosixStat? LinkStat(string path) => StatPath(path, Statx.AtSymlinkNoFollow);
 
     /// <summary>stat (follows symbolic links); null when the path does not exist.</summary>
     public static PosixStat? Stat(string path) => StatPath(path, 0);
 
     /// <summary>fstat of an open descriptor.</summary>
-    public static PosixStat StatDescriptor(int fd)
-    {
-        StatxBuffer buffer;
-        byte empty = 0;
-        if (Statx(fd, &empty, AtEmptyPath, StatxBasicStats, &buffer) != 0)
-        {
-            throw new IOException($"statx failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-
-        return From(buffer);
-    }
+    public static PosixStat StatDescriptor(int fd) => From(Statx.OfDescriptor(fd));
 
     /// <summary>open(2); returns the descriptor, or -1 with the errno in <paramref name="errno"/>.</summary>
     public static int Open(string path, int flags, int mode, out int errno)
     {
-        int fd = open(path, flags, mode);
+        int fd;
+        fixed (byte* p = NativePath.Terminated(path))
+        {
+            fd = Libc.OpenAt(OpenFlags.AtFdCwd, p, flags, mode);
+        }
+
         errno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         return fd;
     }
 
     /// <summary>mkdir(2) of one directory; 0, or the errno.</summary>
     public static int MakeDirectory(string path, int mode)
-        => mkdir(path, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    {
+        fixed (byte* p = NativePath.Terminated(path))
+        {
+            return Libc.MakeDirectory(p, mode) == 0 ? 0 : Marshal.GetLastPInvokeError();
+        }
+    }
 
-    public static void Close(int fd) => _ = close(fd);
+    public static void Close(int fd) => _ = Libc.Close(fd);
 
     /// <summary>flock(LOCK_EX|LOCK_NB): 0, or the errno (EWOULDBLOCK when another open file holds it).</summary>
-    public static int TryLockExclusive(int fd) => flock(fd, LockExclusive | LockNonBlocking) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    public static int TryLockExclusive(int fd) => Libc.Flock(fd, LockExclusive | LockNonBlocking) == 0 ? 0 : Marshal.GetLastPInvokeError();
 
-    public static void Truncate(int fd) => _ = ftruncate(fd, 0);
+    public static void Truncate(int fd) => _ = Libc.FTruncate(fd, 0);
 
     /// <summary>Reads at most <paramref name="limit"/> bytes from the start of the file.</summary>
     public static byte[] ReadPrefix(int fd, int limit)
@@ -112,7 +108,7 @@ internal static unsafe partial class PosixFiles
             nint read;
             fixed (byte* start = &buffer[total])
             {
-                read = pread(fd, start, limit - total, total);
+                read = Libc.PRead(fd, start, limit - total, total);
             }
 
             if (read <= 0)
@@ -126,7 +122,13 @@ internal static unsafe partial class PosixFiles
         return buffer[..total];
     }
 
-    public static bool WriteAll(int fd, byte[] content) => pwrite(fd, content, content.Length, 0) == content.Length;
+    public static bool WriteAll(int fd, byte[] content)
+    {
+        fixed (byte* p = content)
+        {
+            return Libc.PWrite(fd, p, content.Length, 0) == content.Length;
+        }
+    }
 
     /// <summary>
     /// Whether any process holds a flock on the file with this device and inode, from /proc/locks (read
@@ -158,66 +160,16 @@ internal static unsafe partial class PosixFiles
     public static void SetInheritable(int fd, bool inheritable)
     {
         const int GetDescriptorFlags = 1, SetDescriptorFlags = 2, CloseOnExecFlag = 1;
-        int flags = fcntl(fd, GetDescriptorFlags, 0);
+        int flags = Libc.Fcntl(fd, GetDescriptorFlags, 0);
         if (flags >= 0)
         {
-            _ = fcntl(fd, SetDescriptorFlags, inheritable ? flags & ~CloseOnExecFlag : flags | CloseOnExecFlag);
+            _ = Libc.Fcntl(fd, SetDescriptorFlags, inheritable ? flags & ~CloseOnExecFlag : flags | CloseOnExecFlag);
         }
     }
 
     private static PosixStat? StatPath(string path, int flags)
-    {
-        StatxBuffer buffer;
-        byte[] bytes = Encoding.UTF8.GetBytes(path + "\0");
-        fixed (byte* p = bytes)
-        {
-            return Statx(AtFdCwd, p, flags, StatxBasicStats, &buffer) == 0 ? From(buffer) : null;
-        }
-    }
+        => Statx.OfPath(path, flags, Statx.BasicStats, out StatxBuffer buffer) == 0 ? From(buffer) : null;
 
     private static PosixStat From(in StatxBuffer b)
-        => new((uint)(b.Mode & 0xF000), b.Uid, (uint)(b.Mode & 0xFFF), b.Links, (long)b.Size, b.DevMajor, b.DevMinor, b.Inode);
-
-    [LibraryImport("libc", EntryPoint = "statx", SetLastError = true)]
-    private static partial int Statx(int dirfd, byte* path, int flags, uint mask, StatxBuffer* buffer);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags, int mode);
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int mkdir(string path, int mode);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int flock(int fd, int operation);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int ftruncate(int fd, long length);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint pread(int fd, byte* buffer, nint count, long offset);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial nint pwrite(int fd, byte[] buffer, nint count, long offset);
-
-    [LibraryImport("libc")]
-    private static partial uint geteuid();
-
-    /// <summary>struct statx from linux/stat.h (256 bytes, one layout on every architecture).</summary>
-    [StructLayout(LayoutKind.Explicit, Size = 256)]
-    private struct StatxBuffer
-    {
-        [FieldOffset(16)] public uint Links;
-        [FieldOffset(20)] public uint Uid;
-        [FieldOffset(28)] public ushort Mode;
-        [FieldOffset(32)] public ulong Inode;
-        [FieldOffset(40)] public ulong Size;
-        [FieldOffset(136)] public uint DevMajor;
-        [FieldOffset(140)] public uint DevMinor;
-    }
+        => new(b.FileType, b.Uid, b.Mode & 0xFFF, b.Nlink, (long)b.Size, b.DevMajor, b.DevMinor, b.Ino);
 }

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using DiskTools.Engine.DiskUsage;
 using DiskTools.Engine.Output;
+using DiskTools.Engine.Patterns;
 using DiskTools.Engine.Traversal;
 using DiskTools.Infrastructure;
 
@@ -58,7 +59,8 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
     public SwitchParameter CountHardLinks { get; set; }
 
     [Parameter]
-    public WalkStrategy Strategy { get; set; } = WalkStrategy.Optimized;
+    [WalkStrategyArgument]
+    public WalkStrategy Strategy { get; set; } = WalkStrategy.Parallel;
 
     [Parameter]
     [ValidateRange(1, 256)]
@@ -97,7 +99,7 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
 
             if (session.StrategyFallbackReason is not null)
             {
-                output.WriteVerbose($"Using the Legacy strategy: {session.StrategyFallbackReason}");
+                output.WriteVerbose($"Using the Sequential strategy: {session.StrategyFallbackReason}");
             }
 
             try
@@ -149,28 +151,6 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
 
     private DiskUsageOptions BuildOptions()
     {
-        WalkExclusion? exclude = null;
-        if (Exclude is { Length: > 0 })
-        {
-            WildcardPattern[] patterns = Exclude.Select(p => WildcardPattern.Get(p, WildcardOptions.CultureInvariant)).ToArray();
-
-            // Like du --exclude: a pattern matches the entry's name or its path below the root.
-            exclude = (parent, name, kind) =>
-            {
-                string text = PathText.Decode(name);
-                string relative = parent.IsEmpty ? text : PathText.Decode(parent) + "/" + text;
-                foreach (WildcardPattern pattern in patterns)
-                {
-                    if (pattern.IsMatch(text) || pattern.IsMatch(relative))
-                    {
-                        return true;
-                    }
-                }
-
-                return false;
-            };
-        }
-
         return new DiskUsageOptions
         {
             Depth = Depth,
@@ -182,7 +162,7 @@ public sealed class GetDiskUsageCommand : AsyncPSCmdlet
             Strategy = Strategy,
             ThrottleLimit = ThrottleLimit,
             Timeout = Timeout > TimeSpan.Zero ? Timeout : null,
-            Exclude = exclude,
+            Exclude = new PathPatternSet(Exclude).ToWalkExclusion(),
             VerifyParity = VerifyParity,
         };
     }

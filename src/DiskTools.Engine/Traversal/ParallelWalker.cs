@@ -1,12 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
-using DiskTools.Engine.Traversal.Native;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>
-/// The Linux walker: each directory is opened with openat(O_DIRECTORY|O_NOFOLLOW), listed with getdents64
+/// The parallel walker, for Linux: each directory is opened with openat(O_DIRECTORY|O_NOFOLLOW), listed with getdents64
 /// into a large per-thread buffer and every entry is stat'ed with statx relative to the directory fd, so
 /// the kernel never re-walks a path and names stay raw bytes. Threads share work by stealing.
 ///
@@ -16,7 +16,7 @@ namespace DiskTools.Engine.Traversal;
 /// opened later by their path relative to the root's fd, component by component when the path is longer
 /// than the kernel accepts in one call. Nothing recurses, so depth is limited only by memory.
 /// </summary>
-internal sealed unsafe class OptimizedWalker
+internal sealed unsafe class ParallelWalker
 {
     private const int DentsBufferSize = 256 * 1024;
     private const int MaxPathInOneCall = 3800;
@@ -36,7 +36,7 @@ internal sealed unsafe class OptimizedWalker
     private ulong rootDevice;
     private Exception? failure;
 
-    public OptimizedWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
+    public ParallelWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
     {
         this.root = root;
         rootBytes = Encoding.UTF8.GetBytes(root);
@@ -51,7 +51,7 @@ internal sealed unsafe class OptimizedWalker
         }
 
         // A quarter of the descriptor limit, leaving the rest of the process (and other walks) room.
-        preopenBudget = (int)Math.Clamp(LinuxNative.OpenFileLimit() / 4 - threads, 8, 512);
+        preopenBudget = (int)Math.Clamp(ProcessLimits.OpenFiles() / 4 - threads, 8, 512);
     }
 
     public Task RunAsync()
@@ -97,7 +97,7 @@ internal sealed unsafe class OptimizedWalker
         {
             if (anchorFd >= 0)
             {
-                LinuxNative.Close(anchorFd);
+                Libc.Close(anchorFd);
             }
         }
 
@@ -118,43 +118,42 @@ internal sealed unsafe class OptimizedWalker
     /// <summary>Stats and opens the root; false when the root is not a directory (already reported).</summary>
     private bool Start()
     {
-        StatxBuffer sx;
-        var path = new byte[rootBytes.Length + 1];
-        rootBytes.CopyTo(path, 0);
-        fixed (byte* p = path)
+        byte[] path = NativePath.Terminated(rootBytes);
+        int statErrno = Statx.OfPath(path, Statx.NoFollowAnything, Statx.WalkMask, out StatxBuffer sx);
+        if (statErrno != 0)
         {
-            if (LinuxNative.Statx(LinuxNative.AtFdCwd, p, LinuxNative.AtSymlinkNoFollow | LinuxNative.AtNoAutomount, LinuxNative.StatxMask, &sx) != 0)
-            {
-                int errno = Marshal.GetLastPInvokeError();
-                throw new WalkRootException(root, Errno.Name(errno), errno);
-            }
-
-            EntryStat stat = LinuxNative.ToEntryStat(sx);
-            rootDevice = stat.Device;
-            if (stat.Kind != EntryKind.Directory)
-            {
-                var single = new DirectoryBatch(root);
-                single.Reset([], stat, 0, null);
-                observer.OnDirectory(single);
-                return false;
-            }
-
-            anchorFd = LinuxNative.OpenAt(LinuxNative.AtFdCwd, p, LinuxNative.OpenDirectoryFlags, 0);
-            int fd = anchorFd < 0 ? -1 : LinuxNative.OpenAt(anchorFd, Dot, LinuxNative.OpenDirectoryFlags, 0);
-            int openErrno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
-            var work = new DirectoryWork([], fd, stat, 0, null, openErrno);
-            if (fd >= 0)
-            {
-                Interlocked.Increment(ref preopened);
-            }
-
-            Interlocked.Increment(ref outstanding);
-            deques[0].PushBottom(work);
-            return true;
+            throw new WalkRootException(root, Errno.Name(statErrno), statErrno);
         }
+
+        EntryStat stat = EntryStat.From(sx);
+        rootDevice = stat.Device;
+        if (stat.Kind != EntryKind.Directory)
+        {
+            var single = new DirectoryBatch(root);
+            single.Reset([], stat, 0, null);
+            observer.OnDirectory(single);
+            return false;
+        }
+
+        int fd;
+        fixed (byte* p = path)
+        fixed (byte* dot = ".\0"u8)
+        {
+            anchorFd = Libc.OpenAt(OpenFlags.AtFdCwd, p, OpenFlags.OpenDirectory, 0);
+            fd = anchorFd < 0 ? -1 : Libc.OpenAt(anchorFd, dot, OpenFlags.OpenDirectory, 0);
+        }
+
+        int openErrno = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
+        if (fd >= 0)
+        {
+            Interlocked.Increment(ref preopened);
+        }
+
+        Interlocked.Increment(ref outstanding);
+        deques[0].PushBottom(new DirectoryWork([], fd, stat, 0, null, openErrno));
+        return true;
     }
 
-    private static byte* Dot => (byte*)DotBytes.Pointer;
 
     private void Work(int self)
     {
@@ -231,7 +230,7 @@ internal sealed unsafe class OptimizedWalker
         }
         finally
         {
-            LinuxNative.Close(fd);
+            Libc.Close(fd);
         }
     }
 
@@ -242,7 +241,7 @@ internal sealed unsafe class OptimizedWalker
         StatxBuffer sx;
         while (true)
         {
-            nint read = LinuxNative.GetDents64(fd, dents, DentsBufferSize);
+            nint read = Libc.GetDents64(fd, dents, DentsBufferSize);
             if (read == 0)
             {
                 return;
@@ -267,31 +266,21 @@ internal sealed unsafe class OptimizedWalker
                 return;
             }
 
-            for (nint offset = 0; offset < read;)
+            var records = new DirentRecords(dents, read);
+            while (records.Next(out ReadOnlySpan<byte> name, out byte type))
             {
-                byte* record = dents + offset;
-                ushort length = *(ushort*)(record + 16);
-                offset += length;
-                byte type = record[18];
-                byte* namePtr = record + 19;
-                int nameLength = 0;
-                while (namePtr[nameLength] != 0)
-                {
-                    nameLength++;
-                }
-
-                if (namePtr[0] == (byte)'.' && (nameLength == 1 || (nameLength == 2 && namePtr[1] == (byte)'.')))
+                if (exclude is not null && type != DirentRecords.TypeUnknown && exclude(batch.RelativePath, name, EntryStat.KindOfDirentType(type)))
                 {
                     continue;
                 }
 
-                var name = new ReadOnlySpan<byte>(namePtr, nameLength);
-                if (exclude is not null && type != LinuxNative.DtUnknown && exclude(batch.RelativePath, name, KindOfDirentType(type)))
+                int statResult;
+                fixed (byte* namePtr = name)
                 {
-                    continue;
+                    statResult = Statx.Relative(fd, namePtr, &sx);
                 }
 
-                if (LinuxNative.StatRelative(fd, namePtr, &sx) != 0)
+                if (statResult != 0)
                 {
                     // Most often ENOENT: the entry vanished between the listing and the stat.
                     Report(batch.RelativePath, name, Marshal.GetLastPInvokeError(), "statx");
@@ -299,8 +288,8 @@ internal sealed unsafe class OptimizedWalker
                     continue;
                 }
 
-                EntryStat stat = LinuxNative.ToEntryStat(sx);
-                if (exclude is not null && type == LinuxNative.DtUnknown && exclude(batch.RelativePath, name, stat.Kind))
+                EntryStat stat = EntryStat.From(sx);
+                if (exclude is not null && type == DirentRecords.TypeUnknown && exclude(batch.RelativePath, name, stat.Kind))
                 {
                     continue;
                 }
@@ -331,7 +320,7 @@ internal sealed unsafe class OptimizedWalker
             {
                 fixed (byte* name = batch.TerminatedNameAt(i))
                 {
-                    childFd = LinuxNative.OpenAt(fd, name, LinuxNative.OpenDirectoryFlags, 0);
+                    childFd = Libc.OpenAt(fd, name, OpenFlags.OpenDirectory, 0);
                 }
 
                 if (childFd < 0)
@@ -372,7 +361,7 @@ internal sealed unsafe class OptimizedWalker
             scratch[relative.Length] = 0;
             fixed (byte* p = scratch)
             {
-                int fd = LinuxNative.OpenAt(anchorFd, p, LinuxNative.OpenDirectoryFlags, 0);
+                int fd = Libc.OpenAt(anchorFd, p, OpenFlags.OpenDirectory, 0);
                 return fd >= 0 ? fd : -Marshal.GetLastPInvokeError();
             }
         }
@@ -394,13 +383,13 @@ internal sealed unsafe class OptimizedWalker
             int next;
             fixed (byte* p = scratch)
             {
-                next = LinuxNative.OpenAt(current, p, LinuxNative.OpenDirectoryFlags, 0);
+                next = Libc.OpenAt(current, p, OpenFlags.OpenDirectory, 0);
             }
 
             int errno = next < 0 ? Marshal.GetLastPInvokeError() : 0;
             if (current != anchorFd)
             {
-                LinuxNative.Close(current);
+                Libc.Close(current);
             }
 
             if (next < 0)
@@ -487,52 +476,17 @@ internal sealed unsafe class OptimizedWalker
     {
         if (work.Fd >= 0)
         {
-            LinuxNative.Close(work.Fd);
+            Libc.Close(work.Fd);
             Interlocked.Decrement(ref preopened);
         }
     }
 
     private void Report(ReadOnlySpan<byte> relative, ReadOnlySpan<byte> name, int errno, string operation)
     {
-        byte[] rel = name.IsEmpty ? relative.ToArray() : Join(relative, name);
-        byte[] full = PathText.JoinBytes(rootBytes, rel);
+        byte[] rel = NativePath.Join(relative, name);
+        byte[] full = NativePath.Join(rootBytes, rel);
         observer.OnError(new WalkError(PathText.Join(root, rel), full, Errno.Name(errno), errno, operation, WalkErrorSeverity.Warning));
     }
 
-    private static byte[] Join(ReadOnlySpan<byte> parent, ReadOnlySpan<byte> name)
-    {
-        if (parent.IsEmpty)
-        {
-            return name.ToArray();
-        }
-
-        var joined = new byte[parent.Length + 1 + name.Length];
-        parent.CopyTo(joined);
-        joined[parent.Length] = (byte)'/';
-        name.CopyTo(joined.AsSpan(parent.Length + 1));
-        return joined;
-    }
-
-    private static EntryKind KindOfDirentType(byte type) => type switch
-    {
-        LinuxNative.DtReg => EntryKind.File,
-        LinuxNative.DtDir => EntryKind.Directory,
-        LinuxNative.DtLnk => EntryKind.Symlink,
-        _ => EntryKind.Other,
-    };
-
     private sealed record DirectoryWork(byte[] RelativePath, int Fd, EntryStat Stat, int Depth, object? ParentState, int OpenErrno);
-
-    private static class DotBytes
-    {
-        public static readonly nint Pointer = CreateDot();
-
-        private static nint CreateDot()
-        {
-            byte* p = (byte*)NativeMemory.Alloc(2);
-            p[0] = (byte)'.';
-            p[1] = 0;
-            return (nint)p;
-        }
-    }
 }

@@ -1,12 +1,12 @@
 using System.IO.Enumeration;
 using System.Runtime.InteropServices;
 using System.Text;
-using DiskTools.Engine.Traversal.Native;
+using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>
-/// The portable walker: .NET's managed directory enumeration on one thread with an explicit stack (no
+/// The sequential walker, portable: .NET's managed directory enumeration on one thread with an explicit stack (no
 /// recursion). .NET exposes no st_blocks, inode, device or link count, so on Linux each entry is
 /// lstat'ed by its full path (statx(AT_FDCWD, path, AT_SYMLINK_NOFOLLOW), the same call as lstat);
 /// elsewhere (Windows, macOS) the gaps are filled from FileSystemInfo: AllocatedBytes = Length, Device,
@@ -15,16 +15,16 @@ namespace DiskTools.Engine.Traversal;
 /// that are not valid UTF-8 cannot be carried by .NET strings, so on Linux such a directory is re-listed
 /// with getdents64 to keep the exact bytes.
 /// </summary>
-internal sealed unsafe class LegacyWalker
+internal sealed unsafe class SequentialWalker
 {
     private readonly string root;
     private readonly WalkOptions options;
     private readonly IWalkObserver observer;
     private readonly CancellationToken cancellationToken;
-    private readonly bool linux = LinuxNative.IsSupported;
+    private readonly bool linux = Libc.IsSupported;
     private readonly string rootForPaths;
 
-    public LegacyWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
+    public SequentialWalker(string root, WalkOptions options, IWalkObserver observer, CancellationToken cancellationToken)
     {
         this.root = root;
         rootForPaths = root.Length > 1 ? root.TrimEnd('/') : root;
@@ -55,7 +55,7 @@ internal sealed unsafe class LegacyWalker
                 done.TrySetException(e);
             }
         })
-        { IsBackground = true, Name = "disktools-walk-legacy" };
+        { IsBackground = true, Name = "disktools-walk-sequential" };
         thread.Start();
         return WalkerThreads.JoinedAsync(done.Task, thread);
     }
@@ -83,7 +83,7 @@ internal sealed unsafe class LegacyWalker
         {
             var (relative, stat, depth, parentState) = pending.Pop();
             batch.Reset(relative, stat, depth, parentState);
-            byte[] fullBytes = PathText.JoinBytes(rootBytes, relative);
+            byte[] fullBytes = NativePath.Join(rootBytes, relative);
             string fullText = Path.Join(rootForPaths, Encoding.UTF8.GetString(relative));
             if (relative.Length == 0)
             {
@@ -99,11 +99,11 @@ internal sealed unsafe class LegacyWalker
                     break;
                 }
 
-                byte[] entryBytes = PathText.JoinBytes(fullBytes, name);
+                byte[] entryBytes = NativePath.Join(fullBytes, name);
                 string entryText = text is null ? PathText.Decode(entryBytes) : Path.Join(fullText, text);
                 if (!TryStat(entryBytes, entryText, out EntryStat entry, out int errno, out string code))
                 {
-                    Report(Join(relative, name), errno, code, "statx");
+                    Report(NativePath.Join(relative, name), errno, code, "statx");
                     batch.Complete = false;
                     continue;
                 }
@@ -160,7 +160,7 @@ internal sealed unsafe class LegacyWalker
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            (int errno, string code) = Classify(e);
+            (int errno, string code) = Errno.FromException(e);
             Report(relative, errno, code, names.Count == 0 ? "open" : "enumerate");
             batch.Complete = false;
             return;
@@ -181,30 +181,23 @@ internal sealed unsafe class LegacyWalker
 
     private static int RawNames(byte[] directory, List<(byte[] Name, string? Text)> result)
     {
-        var path = new byte[directory.Length + 1];
-        directory.CopyTo(path, 0);
         byte* buffer = (byte*)NativeMemory.Alloc(32 * 1024);
         int fd;
-        fixed (byte* p = path)
+        fixed (byte* p = NativePath.Terminated(directory))
         {
-            fd = LinuxNative.OpenAt(LinuxNative.AtFdCwd, p, LinuxNative.OpenDirectoryFlags, 0);
+            fd = Libc.OpenAt(OpenFlags.AtFdCwd, p, OpenFlags.OpenDirectory, 0);
         }
 
         int error = fd < 0 ? Marshal.GetLastPInvokeError() : 0;
         try
         {
             nint read;
-            while (fd >= 0 && (read = LinuxNative.GetDents64(fd, buffer, 32 * 1024)) > 0)
+            while (fd >= 0 && (read = Libc.GetDents64(fd, buffer, 32 * 1024)) > 0)
             {
-                for (nint offset = 0; offset < read;)
+                var records = new DirentRecords(buffer, read);
+                while (records.Next(out ReadOnlySpan<byte> name, out _))
                 {
-                    byte* record = buffer + offset;
-                    offset += *(ushort*)(record + 16);
-                    var name = System.Runtime.InteropServices.MemoryMarshal.CreateReadOnlySpanFromNullTerminated(record + 19);
-                    if (!(name.Length == 1 && name[0] == '.') && !(name.Length == 2 && name[0] == '.' && name[1] == '.'))
-                    {
-                        result.Add((name.ToArray(), null));
-                    }
+                    result.Add((name.ToArray(), null));
                 }
             }
         }
@@ -212,7 +205,7 @@ internal sealed unsafe class LegacyWalker
         {
             if (fd >= 0)
             {
-                LinuxNative.Close(fd);
+                Libc.Close(fd);
             }
 
             NativeMemory.Free(buffer);
@@ -225,24 +218,10 @@ internal sealed unsafe class LegacyWalker
     {
         if (linux)
         {
-            var path = new byte[pathBytes.Length + 1];
-            pathBytes.CopyTo(path, 0);
-            StatxBuffer sx;
-            fixed (byte* p = path)
-            {
-                if (LinuxNative.Statx(LinuxNative.AtFdCwd, p, LinuxNative.AtSymlinkNoFollow | LinuxNative.AtNoAutomount, LinuxNative.StatxMask, &sx) == 0)
-                {
-                    stat = LinuxNative.ToEntryStat(sx);
-                    errno = 0;
-                    code = string.Empty;
-                    return true;
-                }
-            }
-
-            errno = Marshal.GetLastPInvokeError();
-            code = Errno.Name(errno);
-            stat = default;
-            return false;
+            errno = Statx.OfPath(NativePath.Terminated(pathBytes), Statx.NoFollowAnything, Statx.WalkMask, out StatxBuffer sx);
+            code = errno == 0 ? string.Empty : Errno.Name(errno);
+            stat = errno == 0 ? EntryStat.From(sx) : default;
+            return errno == 0;
         }
 
         try
@@ -263,41 +242,15 @@ internal sealed unsafe class LegacyWalker
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            (errno, code) = Classify(e);
+            (errno, code) = Errno.FromException(e);
             stat = default;
             return false;
         }
     }
 
-    private static (int Errno, string Code) Classify(Exception e) => e switch
-    {
-        UnauthorizedAccessException => (Errno.EACCES, "EACCES"),
-        PathTooLongException => (Errno.ENAMETOOLONG, "ENAMETOOLONG"),
-        DirectoryNotFoundException or FileNotFoundException => (Errno.ENOENT, "ENOENT"),
-        _ when e.HResult is > 0 and < 200 => (e.HResult, Errno.Name(e.HResult)),
-        _ when e.Message.Contains("name too long", StringComparison.OrdinalIgnoreCase) => (Errno.ENAMETOOLONG, "ENAMETOOLONG"),
-        _ when e.Message.Contains("symbolic links", StringComparison.OrdinalIgnoreCase) => (Errno.ELOOP, "ELOOP"),
-        _ when e.Message.Contains("Not a directory", StringComparison.OrdinalIgnoreCase) => (Errno.ENOTDIR, "ENOTDIR"),
-        _ => (5, "EIO"),
-    };
-
     private void Report(byte[] relative, int errno, string code, string operation)
     {
-        byte[] full = PathText.JoinBytes(Encoding.UTF8.GetBytes(root), relative);
+        byte[] full = NativePath.Join(Encoding.UTF8.GetBytes(root), relative);
         observer.OnError(new WalkError(PathText.Join(root, relative), full, code, errno, operation, WalkErrorSeverity.Warning));
-    }
-
-    private static byte[] Join(byte[] parent, byte[] name)
-    {
-        if (parent.Length == 0)
-        {
-            return name;
-        }
-
-        var joined = new byte[parent.Length + 1 + name.Length];
-        parent.CopyTo(joined, 0);
-        joined[parent.Length] = (byte)'/';
-        name.CopyTo(joined, parent.Length + 1);
-        return joined;
     }
 }
