@@ -97,58 +97,65 @@ public sealed class SnapshotJob : SyncJob
         SnapshotConfig config = context.SessionConfig.Snapshots;
         var policy = new RetentionPolicy(config.KeepRecent, config.MaxAgeDays);
         var guard = new RetentionGuard(context.SessionId, context.SessionStartedAt.UtcDateTime);
-        foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
+
+        // The hosts share nothing here, so neither waits for the other's round trips.
+        await Task.WhenAll(
+            RetainOnAsync(context, SyncHost.Source, policy, guard, cancellationToken),
+            RetainOnAsync(context, SyncHost.Target, policy, guard, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task RetainOnAsync(JobContext context, SyncHost host, RetentionPolicy policy, RetentionGuard guard, CancellationToken cancellationToken)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        RetentionPlan plan;
+        BtrfsSnapshotService service = ServiceFor(context, host);
+        try
         {
-            RetentionPlan plan;
-            BtrfsSnapshotService service = ServiceFor(context, host);
-            try
-            {
-                // What is there now, not what the session saw when it started.
-                await service.RefreshAsync(cancellationToken).ConfigureAwait(false);
-                IReadOnlyList<BtrfsSnapshot> existing = await service.ListAsync(new SnapshotFilter(config.Subvolumes), cancellationToken).ConfigureAwait(false);
-                plan = BtrfsSnapshotService.PlanRetention(existing, policy, DateTime.UtcNow, guard);
-            }
-            catch (DiskToolsException e)
-            {
-                context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
-                continue;
-            }
-
-            foreach (string notice in plan.Notices)
-            {
-                context.Log(host, LogLevel.Warning, "Retention: " + notice);
-            }
-
-            int removed = 0, failed = 0;
-            foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
-            {
-                foreach (ProtectedSnapshot kept in session.Protected)
-                {
-                    context.Log(host, LogLevel.Info, $"Retention keeps {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}",
-                        Fields(("path", kept.Snapshot.Path), ("snapshot_session", session.SessionId)));
-                }
-
-                foreach (BtrfsSnapshot doomed in session.ToRemove)
-                {
-                    try
-                    {
-                        await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
-                        removed++;
-                        context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path} ({session.Reason})", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
-                    }
-                    catch (DiskToolsException e)
-                    {
-                        failed++;
-                        context.Log(host, LogLevel.Error, $"Retention could not remove {doomed.Path} on {context.HostnameOf(host)}: {e.Message}",
-                            Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)), e);
-                    }
-                }
-            }
-
-            context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)"
-                + (failed > 0 ? $", {failed} could not be removed" : string.Empty),
-                Fields(("removed", removed), ("failed", failed)));
+            // What is there now, not what the session saw when it started.
+            await service.RefreshAsync(cancellationToken).ConfigureAwait(false);
+            IReadOnlyList<BtrfsSnapshot> existing = await service.ListAsync(new SnapshotFilter(config.Subvolumes), cancellationToken).ConfigureAwait(false);
+            plan = BtrfsSnapshotService.PlanRetention(existing, policy, DateTime.UtcNow, guard);
         }
+        catch (DiskToolsException e)
+        {
+            context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
+            return;
+        }
+
+        foreach (string notice in plan.Notices)
+        {
+            context.Log(host, LogLevel.Warning, "Retention: " + notice);
+        }
+
+        int removed = 0, failed = 0;
+        foreach (RetentionDecision session in plan.Sessions.Where(s => !s.Keep).Reverse())
+        {
+            foreach (ProtectedSnapshot kept in session.Protected)
+            {
+                context.Log(host, LogLevel.Info, $"Retention keeps {kept.Snapshot.Path} of session {session.SessionId}: {kept.Reason}",
+                    Fields(("path", kept.Snapshot.Path), ("snapshot_session", session.SessionId)));
+            }
+
+            foreach (BtrfsSnapshot doomed in session.ToRemove)
+            {
+                try
+                {
+                    await service.RemoveAsync(doomed, cancellationToken).ConfigureAwait(false);
+                    removed++;
+                    context.Log(host, LogLevel.Info, $"Retention removed {doomed.Path} ({session.Reason})", Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)));
+                }
+                catch (DiskToolsException e)
+                {
+                    failed++;
+                    context.Log(host, LogLevel.Error, $"Retention could not remove {doomed.Path} on {context.HostnameOf(host)}: {e.Message}",
+                        Fields(("path", doomed.Path), ("snapshot_session", doomed.SessionId)), e);
+                }
+            }
+        }
+
+        context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {removed} snapshot(s)"
+            + (failed > 0 ? $", {failed} could not be removed" : string.Empty),
+            Fields(("removed", removed), ("failed", failed)));
     }
 
     // Null lets the snapshot engine use the file system holding the snapshot directory, as the cmdlets do.
