@@ -15,8 +15,8 @@ namespace DiskTools.Engine.Remoting.Ssh;
 /// answer, so answers never interleave. A request is ended by its id (SIGTERM to its group, SIGKILL after the
 /// grace period). When the channel closes — the executor disposed, the client killed, the connection lost —
 /// the shell reads end of input, ends every request still running the same way and removes its directory.
-/// Should the shell itself be killed, a watcher ends the answer writer within a second, which closes the
-/// channel: the client then sees the shell gone and uses channels of their own.
+/// Requests are read by a subshell: should it be killed, the shell still ends the requests and the answer
+/// writer, which closes the channel, and the client then uses channels of their own.
 /// </summary>
 internal sealed class SshControlShell : IAsyncDisposable
 {
@@ -43,35 +43,32 @@ internal sealed class SshControlShell : IAsyncDisposable
         ) <&3 &
         w=$!
         (
-          while kill -s 0 "$$" 2>/dev/null; do sleep 1; done
-          echo END >&3
-          sleep 1
-          rm -rf "$d"
-        ) </dev/null >/dev/null 2>&1 &
+          while read -r verb id arg; do
+            case $verb in
+            R) (
+                 setsid sh -c 'printf "%s\n" "$$" > "$1.n" && mv "$1.n" "$1.p"; [ -e "$1.k" ] && exit 143; exec 3>&-; eval "$(printf %b "$2")"' sh "$d/$id" "$arg" </dev/null >"$d/$id.o" 2>"$d/$id.e"
+                 echo "$id $?" >&3
+               ) </dev/null >/dev/null 2>&1 & ;;
+            K) (
+                 : > "$d/$id.k"
+                 read -r p < "$d/$id.p" 2>/dev/null || exit 0
+                 kill -s TERM -- "-$p" 2>/dev/null || exit 0
+                 i=0; while [ "$i" -lt "$arg" ] && kill -s 0 -- "-$p" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
+                 kill -s KILL -- "-$p" 2>/dev/null
+               ) </dev/null >/dev/null 2>&1 & ;;
+            esac
+          done
+        )
         stop() {
           for f in "$d"/*.p; do [ -f "$f" ] && read -r p < "$f" && kill -s "$1" -- "-$p" 2>/dev/null; done
         }
-        while read -r verb id arg; do
-          case $verb in
-          R) (
-               setsid sh -c 'printf "%s\n" "$$" > "$1.n" && mv "$1.n" "$1.p"; [ -e "$1.k" ] && exit 143; exec 3>&-; eval "$(printf %b "$2")"' sh "$d/$id" "$arg" </dev/null >"$d/$id.o" 2>"$d/$id.e"
-               echo "$id $?" >&3
-             ) </dev/null >/dev/null 2>&1 & ;;
-          K) (
-               : > "$d/$id.k"
-               read -r p < "$d/$id.p" 2>/dev/null || exit 0
-               kill -s TERM -- "-$p" 2>/dev/null || exit 0
-               i=0; while [ "$i" -lt "$arg" ] && kill -s 0 -- "-$p" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
-               kill -s KILL -- "-$p" 2>/dev/null
-             ) </dev/null >/dev/null 2>&1 & ;;
-          esac
-        done
         stop TERM
         i=0; while [ "$i" -lt 10 ] && [ -n "$(ls "$d" | grep '\.p$')" ]; do sleep 0.1; i=$((i+1)); done
         stop KILL
         echo END >&3
         wait "$w"
         """;
+
 
     private readonly SshCommand command;
     private readonly Stream input;
