@@ -159,16 +159,16 @@ public sealed class ExecutorTests
         {
             await using ICommandExecutor executor = await ExecutorFactory.CreateAsync(ExecutorFactory.Ssh);
             string parent = Path.Combine(dir, "parent");
-            // The command's parent is a subshell of the control shell: it carries the control shell's command
-            // line, and its own parent is the control shell.
+            // The command's parent is the request's own session leader; its parent, a subshell of the control
+            // shell, carries the control shell's command line, and that subshell's parent reads the requests.
             Assert.Equal(0, await executor.RunUrgentAsync(
-                CommandLine.ShellScript("tr '\\0' ' ' < /proc/$PPID/cmdline > \"$1\"; ps -o ppid= -p $PPID > \"$1.pid\"", parent), CancellationToken.None));
-            Assert.Contains("while read -r id cmd", await File.ReadAllTextAsync(parent), StringComparison.Ordinal);
+                CommandLine.ShellScript("g=$(ps -o ppid= -p $PPID | tr -d ' '); tr '\\0' ' ' < /proc/$g/cmdline > \"$1\"; ps -o ppid= -p $g > \"$1.pid\"", parent), CancellationToken.None));
+            Assert.Contains("while read -r verb id arg", await File.ReadAllTextAsync(parent), StringComparison.Ordinal);
 
-            // Without it (the shell was killed on the host) the command takes a channel of its own. The pause lets
-            // the channel's end reach the client, as it has long before anyone sends the next request.
+            // Without it (the shell's reader was killed on the host) the command takes a channel of its own. The
+            // pause lets the channel's end reach the client, as it has long before anyone sends the next request.
             ProcessRunner.Run("kill", ["-KILL", (await File.ReadAllTextAsync(parent + ".pid")).Trim()]);
-            await Task.Delay(500);
+            await Task.Delay(1000);
             string again = Path.Combine(dir, "again");
             Assert.Equal(5, await executor.RunUrgentAsync(CommandLine.ShellScript("echo ran > \"$1\"; exit 5", again), CancellationToken.None));
             Assert.Equal("ran\n", await File.ReadAllTextAsync(again));

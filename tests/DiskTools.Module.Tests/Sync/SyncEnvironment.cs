@@ -48,14 +48,28 @@ public sealed class SyncEnvironment : IDisposable
         // The target keeps DiskTools data of its own (it may run sessions too): its XDG_DATA_HOME is a link,
         // made once the target volume exists, into the target's snapshotted @data.
         string targetShare = Path.Combine(Home, "target-share");
-        // The target's ~/.bashrc (bash reads it before every command an SSH session runs): while a test holds
-        // DelayTargetSnapshots() it keeps a snapshot waiting, as a slow rc file (a pyenv or conda init) keeps
-        // every command of a real host waiting before it runs; while a test holds TargetStderrBeforeRsync() it
-        // writes that text to stderr before rsync's server starts, as a chatty or hostile rc file would.
-        File.WriteAllText(TargetRcFile, $"""
+        // The target's ~/.bashrc (bash reads it before every command an SSH session runs) puts a btrfs first on
+        // the PATH that, while a test holds DelayTargetSnapshots(), keeps a snapshot waiting, as a slow disk or a
+        // busy host would; while a test holds TargetStderrBeforeRsync() the rc file writes that text to stderr
+        // before rsync's server starts, as a chatty or hostile rc file would.
+        string targetBin = Path.Combine(Home, "target-bin");
+        Directory.CreateDirectory(targetBin);
+        string realBtrfs = new[] { "/usr/sbin", "/sbin", "/usr/bin", "/bin" }.Select(d => Path.Combine(d, "btrfs")).FirstOrDefault(File.Exists) ?? "btrfs";
+        File.WriteAllText(Path.Combine(targetBin, "btrfs"), $"""
+            #!/bin/sh
             if [ -f '{SnapshotDelayFile}' ]; then
-                case $BASH_EXECUTION_STRING in *"btrfs subvolume snapshot -r"*) sleep "$(cat '{SnapshotDelayFile}')";; esac
+                case "$*" in *"subvolume snapshot -r"*) sleep "$(cat '{SnapshotDelayFile}')";; esac
             fi
+            exec '{realBtrfs}' "$@"
+
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(targetBin, "btrfs"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        File.WriteAllText(TargetRcFile, $"""
+            PATH='{targetBin}':$PATH; export PATH
             if [ -f '{RsyncStderrFile}' ]; then
                 case $BASH_EXECUTION_STRING in *"rsync --server"*) cat '{RsyncStderrFile}' >&2;; esac
             fi

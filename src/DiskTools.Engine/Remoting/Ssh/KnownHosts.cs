@@ -54,7 +54,7 @@ public sealed record KnownHostEntry(string? Marker, string HostPatterns, string 
             }
         }
 
-        return SshConfigFile.HostMatches(HostPatterns.Split(',', StringSplitOptions.RemoveEmptyEntries), lookupName);
+        return HostPattern.Matches(HostPatterns.Split(',', StringSplitOptions.RemoveEmptyEntries), lookupName);
     }
 }
 
@@ -64,8 +64,8 @@ public static class KnownHosts
     /// <summary>The files OpenSSH consults when the config names none.</summary>
     public static IReadOnlyList<string> DefaultFiles =>
     [
-        Path.Combine(SshConfigFile.HomeDirectory, ".ssh", "known_hosts"),
-        Path.Combine(SshConfigFile.HomeDirectory, ".ssh", "known_hosts2"),
+        Path.Combine(SshPaths.HomeDirectory, ".ssh", "known_hosts"),
+        Path.Combine(SshPaths.HomeDirectory, ".ssh", "known_hosts2"),
         "/etc/ssh/ssh_known_hosts",
         "/etc/ssh/ssh_known_hosts2",
     ];

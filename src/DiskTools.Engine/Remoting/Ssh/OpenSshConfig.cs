@@ -130,7 +130,7 @@ public static class OpenSshConfig
         string hostName = One("hostname") ?? alias;
         string? user = One("user");
         int? port = int.TryParse(One("port"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? n : null;
-        string Expand(string value) => SshConfigFile.ExpandPath(value, alias, hostName, user, port);
+        string Expand(string value) => SshPaths.Expand(value, alias, hostName, user, port);
         IReadOnlyList<string> Files(string key) => [.. (One(key) ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(Expand)];
         TimeSpan? Seconds(string key) => int.TryParse(One(key), NumberStyles.None, CultureInfo.InvariantCulture, out int s) && s > 0 ? TimeSpan.FromSeconds(s) : null;
         string? Set(string key) => One(key) is { } v && !v.Equals("none", StringComparison.OrdinalIgnoreCase) ? v : null;
@@ -150,7 +150,6 @@ public static class OpenSshConfig
             ConnectTimeout = Seconds("connecttimeout"),
             ProxyCommand = Set("proxycommand"),
             ProxyJump = Set("proxyjump"),
-            ResolvedByOpenSsh = true,
         };
     }
 }

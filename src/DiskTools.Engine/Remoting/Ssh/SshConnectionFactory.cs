@@ -30,10 +30,10 @@ internal static class SshConnectionFactory
             throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.ObjectNotFound, $"The ssh config file '{explicitConfig}' does not exist.", explicitConfig);
         }
 
-        // OpenSSH's own resolution when it is installed (what rsync's ssh will apply too); DiskTools' reader of
-        // the common subset only where there is no ssh client.
+        // OpenSSH's own resolution, the one rsync's ssh applies too. Without an ssh client there is nobody to ask:
+        // the host is then reached with the given options and OpenSSH's defaults, and an explicit config is refused.
         SshHostConfig config = OpenSshConfig.TryResolve(alias, options.ConfigPath, options.Port, requestedUser, options.IdentityFiles)
-            ?? SshConfigFile.Resolve(alias, options.ConfigPath);
+            ?? Unconfigured(alias, options.ConfigPath, withDefaultKeys: options.IdentityFiles.Count == 0);
         if (config.ProxyCommand is not null || config.ProxyJump is not null)
         {
             throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.InvalidArgument,
@@ -65,11 +65,8 @@ internal static class SshConnectionFactory
             offered.Add(file);
         }
 
-        // ssh -G lists the -i files and, when nothing is configured, OpenSSH's defaults; the fallback reader does neither.
-        IEnumerable<string> configured = config.ResolvedByOpenSsh || config.IdentityFiles.Count > 0 || options.IdentityFiles.Count > 0
-            ? config.IdentityFiles
-            : DefaultIdentities.Select(n => Path.Combine(SshConfigFile.HomeDirectory, ".ssh", n));
-        foreach (string file in configured.Where(File.Exists).Where(f => !offered.Contains(f, StringComparer.Ordinal)))
+        // ssh -G lists the -i files and, when nothing is configured, OpenSSH's defaults.
+        foreach (string file in config.IdentityFiles.Where(File.Exists).Where(f => !offered.Contains(f, StringComparer.Ordinal)))
         {
             if (AddKey(keySources, file, passphrase, explicitlyNamed: false))
             {
@@ -128,6 +125,22 @@ internal static class SshConnectionFactory
         TimeSpan keepAlive = options.KeepAliveInterval ?? config.ServerAliveInterval ?? TimeSpan.FromSeconds(15);
         var endpoint = new SshEndpoint(config.HostName, port, user, offered, agentSocket, info.Timeout, keepAlive);
         return build(info, verifier, keepAlive, target, endpoint);
+    }
+
+    private static SshHostConfig Unconfigured(string alias, string? configPath, bool withDefaultKeys)
+    {
+        if (configPath is not null)
+        {
+            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.NotInstalled,
+                $"Reading the ssh config '{configPath}' needs the OpenSSH client (ssh), which is not installed.", configPath);
+        }
+
+        return new SshHostConfig
+        {
+            Alias = alias,
+            HostName = alias,
+            IdentityFiles = withDefaultKeys ? [.. DefaultIdentities.Select(n => Path.Combine(SshPaths.HomeDirectory, ".ssh", n))] : [],
+        };
     }
 
     private static bool AddKey(List<IPrivateKeySource> keys, string file, string? passphrase, bool explicitlyNamed)

@@ -42,6 +42,12 @@ public sealed record SshConnectionOptions
     /// <summary>How often to measure the round trip and report it (<see cref="ConnectionState.Alive"/>); null disables the probe.</summary>
     public TimeSpan? LatencyProbeInterval { get; init; }
 
+    /// <summary>
+    /// Opens, while connecting, a channel for the first long-running command (<see cref="SshExecutor.StartAsync"/>),
+    /// so its login — the user's rc files — runs alongside the control shell's instead of when the command is due.
+    /// </summary>
+    public bool PrepareChannel { get; init; }
+
     /// <summary>How many times a lost connection is re-established before commands fail.</summary>
     public int ReconnectAttempts { get; init; } = 3;
 }

@@ -21,11 +21,12 @@ public sealed class SshExecutor : ICommandExecutor
     private readonly HostKeyVerifier verifier;
     private readonly TimeSpan keepAlive;
     private readonly SemaphoreSlim connectGate = new(1, 1);
-    private readonly ConcurrentDictionary<SshRunningCommand, byte> running = new();
+    private readonly ConcurrentDictionary<IRunningCommand, byte> running = new();
     private readonly CancellationTokenSource lifetime = new();
     private SshClient? client;
     private SftpClient? sftp;
     private Task<SshControlShell>? control;
+    private Task<SshRunningCommand>? prepared;
     private string? hostName;
     private Task? probe;
     private int disposed;
@@ -83,9 +84,41 @@ public sealed class SshExecutor : ICommandExecutor
         return executor;
     }
 
+    /// <summary>
+    /// Runs a command through the control shell, which is already running on the host, so it costs one round
+    /// trip and no login; on a channel of its own only when that shell is not there (never started, or its
+    /// channel closed before the request was sent).
+    /// </summary>
     public async Task<CommandResult> RunAsync(CommandLine command, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (await ControlShellAsync(cancellationToken).ConfigureAwait(false) is { } shell)
+        {
+            ShellRequest? request = null;
+            try
+            {
+                request = await shell.StartAsync(command, Target, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+            {
+                // Not sent: the shell went away first; a channel of its own runs it instead.
+            }
+
+            if (request is not null)
+            {
+                running.TryAdd(request, 0);
+                try
+                {
+                    return await CommandCompletion.AwaitResultAsync(request, request.CollectedOutputAsync, timeout, Target, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    running.TryRemove(request, out _);
+                    await request.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+
         await using SshRunningCommand process = await LaunchAsync(command, collectWholeStreams: true, cancellationToken).ConfigureAwait(false);
         return await CommandCompletion.AwaitResultAsync(process, process.CollectedOutputAsync, timeout, Target, cancellationToken).ConfigureAwait(false);
     }
@@ -93,8 +126,50 @@ public sealed class SshExecutor : ICommandExecutor
     public async Task<IRunningCommand> StartAsync(CommandLine command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        if (Interlocked.Exchange(ref prepared, null) is { } preparing)
+        {
+            try
+            {
+                SshRunningCommand ready = await preparing.WaitAsync(cancellationToken).ConfigureAwait(false);
+                if (!ready.HasEnded)
+                {
+                    running.TryAdd(ready, 0);
+                    await ready.LaunchPreparedAsync(command, cancellationToken).ConfigureAwait(false);
+                    return ready;
+                }
+
+                await ready.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException or DiskToolsException or InvalidOperationException)
+            {
+                // The prepared channel is gone (connection lost, shell failed): a channel of its own instead.
+                Discard(preparing);
+            }
+            catch (OperationCanceledException)
+            {
+                Discard(preparing);
+                throw;
+            }
+        }
+
         return await LaunchAsync(command, collectWholeStreams: false, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Opens a channel for the next <see cref="StartAsync"/> in the background (<see cref="SshConnectionOptions.PrepareChannel"/>):
+    /// its login runs now, alongside the control shell's, instead of when the command is due.
+    /// </summary>
+    private void PrepareChannel(SshClient connected)
+    {
+        Task<SshRunningCommand> preparing = SshRunningCommand.PrepareAsync(connected, this, lifetime.Token);
+        if (Interlocked.CompareExchange(ref prepared, preparing, null) is not null)
+        {
+            Discard(preparing);
+        }
+    }
+
+    private static void Discard(Task<SshRunningCommand> preparing)
+        => _ = preparing.ContinueWith(t => t.Result.DisposeAsync().AsTask(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
 
     public Task TerminateAllAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
         => Task.WhenAll(running.Keys.Select(c => c.TerminateAsync(gracePeriod, cancellationToken)));
@@ -170,9 +245,18 @@ public sealed class SshExecutor : ICommandExecutor
             }
         }
 
-        foreach (SshRunningCommand command in running.Keys)
+        foreach (IRunningCommand command in running.Keys)
         {
             await command.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (Interlocked.Exchange(ref prepared, null) is { } unused)
+        {
+            await ((Task)unused).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            if (unused.IsCompletedSuccessfully)
+            {
+                await unused.Result.DisposeAsync().ConfigureAwait(false);
+            }
         }
 
         if (control is { IsCompletedSuccessfully: true } started)
@@ -190,15 +274,22 @@ public sealed class SshExecutor : ICommandExecutor
 
     /// <summary>
     /// SIGTERM to a remote process group, SIGKILL to what remains after the grace period — one round trip.
-    /// Written as "kill -s SIG -- -PGID", the one spelling dash, bash and busybox all accept.
+    /// Written as "kill -s SIG -- -PGID", the one spelling dash, bash and busybox all accept. A member that has
+    /// exited but not been reaped yet (a zombie, reparented to an init that reaps at leisure) still counts for
+    /// kill -0, yet has let go of everything it held: the group is done once only zombies are left.
     /// </summary>
     internal async Task KillProcessGroupAsync(int processGroupId, TimeSpan gracePeriod, CancellationToken cancellationToken)
     {
         const string script = """
+            alive() {
+                kill -s 0 -- "-$1" 2>/dev/null || return 1
+                s=$(ps -e -o pgid= -o stat= 2>/dev/null) || return 0
+                printf '%s\n' "$s" | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { f = 1 } END { exit !f }'
+            }
             kill -s TERM -- "-$1" 2>/dev/null || exit 0
             i=0
-            while [ "$i" -lt "$2" ] && kill -s 0 -- "-$1" 2>/dev/null; do sleep 0.1; i=$((i+1)); done
-            kill -s KILL -- "-$1" 2>/dev/null
+            while [ "$i" -lt "$2" ] && alive "$1"; do sleep 0.1; i=$((i+1)); done
+            alive "$1" && kill -s KILL -- "-$1" 2>/dev/null
             exit 0
             """;
         await RunUrgentAsync(CommandLine.ShellScript(script, Invariant(processGroupId), Invariant(Tenths(gracePeriod))), cancellationToken).ConfigureAwait(false);
@@ -250,7 +341,7 @@ public sealed class SshExecutor : ICommandExecutor
             {
                 return await shell.RunAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException || (e is DiskToolsException d && d.ErrorId == ExecutorErrors.ConnectionLost))
             {
                 // The shell went away under the request; a channel of its own may still get through.
             }
@@ -401,6 +492,11 @@ public sealed class SshExecutor : ICommandExecutor
         client = fresh;
         await ConnectClientAsync(fresh, cancellationToken).ConfigureAwait(false);
         StartControlShell(fresh);
+        if (attempt == 0 && options.PrepareChannel)
+        {
+            PrepareChannel(fresh);
+        }
+
         TimeSpan roundTrip = await MeasureAsync(fresh, cancellationToken).ConfigureAwait(false);
         Raise(new ConnectionEvent(ConnectionState.Connected, Target, roundTrip));
     }
@@ -431,11 +527,32 @@ public sealed class SshExecutor : ICommandExecutor
         }
     }
 
+    /// <summary>A no-op through the control shell once it is up (a channel of its own would time a login instead).</summary>
     private async Task<TimeSpan> MeasureAsync(SshClient connected, CancellationToken cancellationToken)
     {
+        SshControlShell? shell = await ControlShellAsync(cancellationToken).ConfigureAwait(false);
         var watch = Stopwatch.StartNew();
+        try
+        {
+            if (shell is not null)
+            {
+                await shell.RunAsync(CommandLine.Create("true"), cancellationToken).ConfigureAwait(false);
+                return Measured(watch);
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or SshException)
+        {
+            // Measured on a channel below.
+            watch.Restart();
+        }
+
         using SshCommand noop = connected.CreateCommand("true");
         await noop.ExecuteAsync(cancellationToken).ConfigureAwait(false);
+        return Measured(watch);
+    }
+
+    private TimeSpan Measured(Stopwatch watch)
+    {
         LastRoundTrip = watch.Elapsed;
         return watch.Elapsed;
     }

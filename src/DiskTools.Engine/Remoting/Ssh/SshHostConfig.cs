@@ -1,6 +1,6 @@
 namespace DiskTools.Engine.Remoting.Ssh;
 
-/// <summary>What an ssh_config file says about one host, after Host blocks are applied (first value wins, as in OpenSSH).</summary>
+/// <summary>The settings OpenSSH applies to one host (<see cref="OpenSshConfig"/>): what every channel to it uses.</summary>
 public sealed record SshHostConfig
 {
     /// <summary>The name the user typed (an alias or a real host name).</summary>
@@ -42,7 +42,4 @@ public sealed record SshHostConfig
 
     /// <summary>ProxyJump, when one applies (DiskTools cannot follow it and refuses the host).</summary>
     public string? ProxyJump { get; init; }
-
-    /// <summary>True when OpenSSH itself (ssh -G) resolved this, false for DiskTools' own reader.</summary>
-    public bool ResolvedByOpenSsh { get; init; }
 }

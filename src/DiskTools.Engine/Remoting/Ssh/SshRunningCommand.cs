@@ -22,8 +22,16 @@ internal sealed class SshRunningCommand : IRunningCommand
     /// in the launcher's process group; the watcher holds none of the channel's streams, so the channel
     /// closes when the command ends, and the launcher exits with the command's status.
     /// </summary>
-    internal const string LauncherScript = """
-        echo "$$"
+    internal const string LauncherScript = "echo \"$$\"\n" + LauncherBody;
+
+    /// <summary>
+    /// The launcher of a prepared channel (<see cref="PrepareAsync"/>): it says who it is as soon as the login is
+    /// done, then waits for the command's argv — one line, every byte as \0ooo (printf %b) — and runs it as above.
+    /// End of input instead (the channel closed unused) ends it without running anything.
+    /// </summary>
+    internal const string PreparedLauncherScript = "echo \"$$\"\nIFS= read -r cmd || exit 129\neval \"set -- $(printf '%b' \"$cmd\")\"\n" + LauncherBody;
+
+    private const string LauncherBody = """
         p=$PPID
         [ "$p" = 1 ] && { echo "the SSH session ended before the command could start; not starting it" >&2; exit 129; }
         "$@" &
@@ -47,6 +55,7 @@ internal sealed class SshRunningCommand : IRunningCommand
     private readonly SshExecutor owner;
     private readonly Task execution;
     private readonly LineChannel lines = new();
+    private Stream? preparedInput;
     private Task? pumps;
     private Task<string>? wholeStdout;
     private Task<string>? wholeStderr;
@@ -61,9 +70,12 @@ internal sealed class SshRunningCommand : IRunningCommand
         execution = command.ExecuteAsync(CancellationToken.None);
     }
 
-    public CommandLine Command { get; }
+    public CommandLine Command { get; private set; }
 
     public int ProcessGroupId { get; private set; }
+
+    /// <summary>True once the channel has closed: a prepared channel in that state cannot take a command any more.</summary>
+    internal bool HasEnded => execution.IsCompleted;
 
     /// <summary>The launcher's $0 on the host ("disktools-" and 32 hex digits): how the command is found before its group id is known.</summary>
     internal string Mark { get; }
@@ -89,44 +101,83 @@ internal sealed class SshRunningCommand : IRunningCommand
             throw;
         }
 
+        await running.ReadAnnouncementAsync(cancellationToken).ConfigureAwait(false);
+        running.StartPumps(collectWholeStreams);
+        return running;
+    }
+
+    /// <summary>
+    /// Opens a channel whose login runs now, for a command given later (<see cref="LaunchPreparedAsync"/>), so
+    /// that command starts without waiting for the user's rc files.
+    /// </summary>
+    internal static async Task<SshRunningCommand> PrepareAsync(SshClient client, SshExecutor owner, CancellationToken cancellationToken)
+    {
+        string mark = NewMark();
+        SshCommand sshCommand = client.CreateCommand("exec sh -c " + ShellQuote.Quote(PreparedLauncherScript) + " " + mark, Encoding.UTF8);
+        sshCommand.CommandTimeout = Timeout.InfiniteTimeSpan;
+        SshRunningCommand running;
+        try
+        {
+            running = new SshRunningCommand(CommandLine.Create("sh"), mark, sshCommand, owner);
+            running.preparedInput = sshCommand.CreateInputStream();
+        }
+        catch
+        {
+            sshCommand.Dispose();
+            throw;
+        }
+
+        await running.ReadAnnouncementAsync(cancellationToken).ConfigureAwait(false);
+        return running;
+    }
+
+    /// <summary>Hands a prepared channel its command; from then on it is like any other started command.</summary>
+    internal async Task LaunchPreparedAsync(CommandLine commandLine, CancellationToken cancellationToken)
+    {
+        Stream input = preparedInput ?? throw new InvalidOperationException("This channel was not prepared, or has been used.");
+        preparedInput = null;
+        Command = commandLine;
+        await input.WriteAsync(Encoding.ASCII.GetBytes(SshControlShell.OctalEscaped(ShellQuote.Join(commandLine.ArgumentVector)) + "\n"), cancellationToken).ConfigureAwait(false);
+        await input.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await input.DisposeAsync().ConfigureAwait(false);
+        StartPumps(collectWholeStreams: false);
+    }
+
+    private async Task ReadAnnouncementAsync(CancellationToken cancellationToken)
+    {
         try
         {
             string? firstLine = await Task.Factory.StartNew(
-                () => ReadFirstLine(sshCommand.OutputStream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                () => ReadFirstLine(command.OutputStream), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
                 .WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (!int.TryParse(firstLine, out int pid) || pid <= 1)
-            {
-                // sh itself could not run; the exit status and stderr say why.
-                running.ProcessGroupId = 0;
-            }
-            else
-            {
-                running.ProcessGroupId = pid;
-            }
+
+            // Not a pid: sh itself could not run; the exit status and stderr say why.
+            ProcessGroupId = int.TryParse(firstLine, out int pid) && pid > 1 ? pid : 0;
         }
         catch
         {
             // Given up before the launcher said who it is (cancelled, typically while the login shell reads
             // its rc files): end it by its mark, or it would run on by itself once the shell gets there.
-            await running.EndUnannouncedAsync().ConfigureAwait(false);
-            await running.DisposeAsync().ConfigureAwait(false);
+            await EndUnannouncedAsync().ConfigureAwait(false);
+            await DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
 
+    private void StartPumps(bool collectWholeStreams)
+    {
         if (collectWholeStreams)
         {
-            running.wholeStdout = ReadToEndBlocking(sshCommand.OutputStream);
-            running.wholeStderr = ReadToEndBlocking(sshCommand.ExtendedOutputStream);
-            running.pumps = Task.WhenAll(running.wholeStdout, running.wholeStderr);
+            wholeStdout = ReadToEndBlocking(command.OutputStream);
+            wholeStderr = ReadToEndBlocking(command.ExtendedOutputStream);
+            pumps = Task.WhenAll(wholeStdout, wholeStderr);
         }
         else
         {
-            running.pumps = Task.WhenAll(
-                running.lines.PumpBlocking(sshCommand.OutputStream, OutputStream.StandardOutput),
-                running.lines.PumpBlocking(sshCommand.ExtendedOutputStream, OutputStream.StandardError));
+            pumps = Task.WhenAll(
+                lines.PumpBlocking(command.OutputStream, OutputStream.StandardOutput),
+                lines.PumpBlocking(command.ExtendedOutputStream, OutputStream.StandardError));
         }
-
-        return running;
     }
 
     public IAsyncEnumerable<OutputLine> ReadLinesAsync(CancellationToken cancellationToken) => lines.ReadAllAsync(cancellationToken);

@@ -245,44 +245,107 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
     }
 
     /// <summary>
-    /// Preflight: how many bytes the folders would bring to the target (rsync's dry-run statistics), and
-    /// whether the target's file systems would stay above the runtime minimum after receiving them.
+    /// Preflight: how many bytes the folders would bring to the target, and whether the target's file systems
+    /// would stay above the runtime minimum after receiving them. An upper bound comes first — everything in
+    /// the folders as du counts it on the source, every hard link and directory included, which no transfer
+    /// can exceed (filters only leave things out) — and when even that fits, the check passes without rsync's
+    /// dry run, saving its ssh login and its walk of both trees. Otherwise the dry run's statistics decide.
     /// </summary>
     private async Task<IReadOnlyList<ValidationProblem>> EstimateAsync(JobContext context, IReadOnlyList<Folder> folders, IReadOnlyList<string> realTargets,
         bool[] targetExists, CancellationToken cancellationToken)
     {
+        var spaces = new (string Mount, long Total, long Free)[folders.Count];
+        for (int i = 0; i < folders.Count; i++)
+        {
+            spaces[i] = await TargetSpaceAsync(context, targetExists[i] ? realTargets[i] : ParentOf(realTargets[i]), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (await SourceSizesAsync(context, folders, cancellationToken).ConfigureAwait(false) is { } bounds
+            && Shortfalls(context, folders, spaces, bounds).Count == 0)
+        {
+            LogEstimates(context, folders, bounds, "at most");
+            return [];
+        }
+
+        long[] incoming = new long[folders.Count];
+        for (int i = 0; i < folders.Count; i++)
+        {
+            incoming[i] = await DryRunBytesAsync(context, folders[i], i, cancellationToken).ConfigureAwait(false);
+        }
+
+        LogEstimates(context, folders, incoming, "about");
+        return Shortfalls(context, folders, spaces, incoming);
+    }
+
+    private static async Task<(string Mount, long Total, long Free)> TargetSpaceAsync(JobContext context, string measured, CancellationToken cancellationToken)
+    {
+        CommandResult df = await context.Target.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail,target", "--", measured), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        string[] lines = df.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        string[] fields = lines.Length >= 2 ? lines[1].Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) : [];
+        if (!df.Succeeded || fields.Length < 3 || !long.TryParse(fields[0], CultureInfo.InvariantCulture, out long total) || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out long free))
+        {
+            throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError, $"Cannot measure free space of '{measured}' on {context.TargetHostname}: {df.StandardError.Trim()}", measured);
+        }
+
+        return (fields[2].Trim(), total, free);
+    }
+
+    /// <summary>The apparent size of each source folder (hard links counted each time), or null when du cannot tell (a part it may not read, no GNU du).</summary>
+    private static async Task<long[]?> SourceSizesAsync(JobContext context, IReadOnlyList<Folder> folders, CancellationToken cancellationToken)
+    {
+        CommandResult du = await context.Source.RunAsync(
+            new CommandLine("du", ["-s", "-l", "-B1", "--apparent-size", "--", .. folders.Select(f => f.Source)]), TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false);
+        string[] lines = du.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        if (!du.Succeeded || lines.Length != folders.Count)
+        {
+            return null;
+        }
+
+        long[] sizes = new long[folders.Count];
+        for (int i = 0; i < lines.Length; i++)
+        {
+            int tab = lines[i].IndexOf('\t', StringComparison.Ordinal);
+            if (tab <= 0 || !long.TryParse(lines[i].AsSpan(0, tab), NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]))
+            {
+                return null;
+            }
+        }
+
+        return sizes;
+    }
+
+    private static void LogEstimates(JobContext context, IReadOnlyList<Folder> folders, long[] incoming, string precision)
+    {
+        for (int i = 0; i < folders.Count; i++)
+        {
+            context.Log(SyncHost.Target, LogLevel.Info, $"Preflight: {folders[i].Source} would bring {precision} {ByteSize.Format(incoming[i])} to {context.TargetHostname}:{folders[i].Target}",
+                Fields(("folder", folders[i].Source), ("target_folder", folders[i].Target), ("estimated_bytes", incoming[i])));
+        }
+    }
+
+    /// <summary>The file systems that would fall below the runtime minimum after receiving <paramref name="incoming"/>.</summary>
+    private List<ValidationProblem> Shortfalls(JobContext context, IReadOnlyList<Folder> folders, (string Mount, long Total, long Free)[] spaces, long[] incoming)
+    {
         var perFileSystem = new Dictionary<string, (long Total, long Free, long Incoming, List<string> Folders)>(StringComparer.Ordinal);
         for (int i = 0; i < folders.Count; i++)
         {
-            long incoming = await DryRunBytesAsync(context, folders[i], i, cancellationToken).ConfigureAwait(false);
-            string measured = targetExists[i] ? realTargets[i] : ParentOf(realTargets[i]);
-            CommandResult df = await context.Target.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail,target", "--", measured), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
-            string[] lines = df.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            string[] fields = lines.Length >= 2 ? lines[1].Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) : [];
-            if (!df.Succeeded || fields.Length < 3 || !long.TryParse(fields[0], CultureInfo.InvariantCulture, out long total) || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out long free))
-            {
-                throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError, $"Cannot measure free space of '{measured}' on {context.TargetHostname}: {df.StandardError.Trim()}", measured);
-            }
-
-            string mount = fields[2].Trim();
+            (string mount, long total, long free) = spaces[i];
             (long, long, long Incoming, List<string> Folders) entry = perFileSystem.TryGetValue(mount, out var known) ? known : (total, free, 0, []);
-            entry.Incoming += incoming;
+            entry.Incoming += incoming[i];
             entry.Folders.Add(folders[i].Target);
             perFileSystem[mount] = entry;
-            context.Log(SyncHost.Target, LogLevel.Info, $"Preflight: {folders[i].Source} would bring about {ByteSize.Format(incoming)} to {context.TargetHostname}:{folders[i].Target}",
-                Fields(("folder", folders[i].Source), ("target_folder", folders[i].Target), ("estimated_bytes", incoming)));
         }
 
         DiskSpaceValue minimum = context.SessionConfig.Disk.RuntimeMinimum;
         var problems = new List<ValidationProblem>();
-        foreach ((string mount, (long total, long free, long incoming, List<string> names)) in perFileSystem)
+        foreach ((string mount, (long total, long free, long bytes, List<string> names)) in perFileSystem)
         {
-            long after = free - incoming;
+            long after = free - bytes;
             long threshold = minimum.ThresholdBytes(total);
             if (after < threshold)
             {
                 problems.Add(new ValidationProblem(Name, SyncHost.Target, context.TargetHostname,
-                    $"copying about {ByteSize.Format(incoming)} ({incoming.ToString("N0", CultureInfo.InvariantCulture)} bytes) into {string.Join(", ", names)} would leave {ByteSize.Format(Math.Max(0, after))} free "
+                    $"copying about {ByteSize.Format(bytes)} ({bytes.ToString("N0", CultureInfo.InvariantCulture)} bytes) into {string.Join(", ", names)} would leave {ByteSize.Format(Math.Max(0, after))} free "
                     + $"of {ByteSize.Format(total)} on the file system at {mount} (now {ByteSize.Format(free)} free), below the runtime minimum {minimum} ({ByteSize.Format(threshold)})"));
             }
         }

@@ -91,30 +91,37 @@ public sealed class SnapshotJob() : SyncJob(JobName, "Read-only btrfs snapshots 
         SnapshotConfig config = context.SessionConfig.Snapshots;
         var policy = new RetentionPolicy(config.KeepRecent, config.MaxAgeDays);
         var guard = new RetentionGuard(context.SessionId, context.SessionStartedAt.UtcDateTime);
-        foreach (SyncHost host in new[] { SyncHost.Source, SyncHost.Target })
+
+        // The hosts share nothing here, so neither waits for the other's round trips.
+        await Task.WhenAll(
+            RetainOnAsync(context, SyncHost.Source, policy, guard, cancellationToken),
+            RetainOnAsync(context, SyncHost.Target, policy, guard, cancellationToken)).ConfigureAwait(false);
+    }
+
+    private async Task RetainOnAsync(JobContext context, SyncHost host, RetentionPolicy policy, RetentionGuard guard, CancellationToken cancellationToken)
+    {
+        SnapshotConfig config = context.SessionConfig.Snapshots;
+        RetentionPlan plan;
+        BtrfsSnapshotService service = ServiceFor(context, host);
+        try
         {
-            RetentionPlan plan;
-            BtrfsSnapshotService service = ServiceFor(context, host);
-            try
-            {
-                plan = await SnapshotRetention.PlanAsync(service, s => config.Subvolumes.Contains(s, StringComparer.Ordinal), policy, guard, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DiskToolsException e)
-            {
-                context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
-                continue;
-            }
-
-            foreach (string notice in plan.Notices)
-            {
-                context.Log(host, LogLevel.Warning, "Retention: " + notice);
-            }
-
-            RetentionOutcome outcome = await SnapshotRetention.ApplyAsync(service, plan, new RetentionLog(context, host), cancellationToken).ConfigureAwait(false);
-            context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {outcome.Removed} snapshot(s)"
-                + (outcome.Failed > 0 ? $", {outcome.Failed} could not be removed" : string.Empty),
-                Fields(("removed", outcome.Removed), ("failed", outcome.Failed)));
+            plan = await SnapshotRetention.PlanAsync(service, s => config.Subvolumes.Contains(s, StringComparer.Ordinal), policy, guard, cancellationToken).ConfigureAwait(false);
         }
+        catch (DiskToolsException e)
+        {
+            context.Log(host, LogLevel.Error, $"Retention failed on {context.HostnameOf(host)}: {e.Message}", error: e);
+            return;
+        }
+
+        foreach (string notice in plan.Notices)
+        {
+            context.Log(host, LogLevel.Warning, "Retention: " + notice);
+        }
+
+        RetentionOutcome outcome = await SnapshotRetention.ApplyAsync(service, plan, new RetentionLog(context, host), cancellationToken).ConfigureAwait(false);
+        context.Log(host, LogLevel.Full, $"Retention on {context.HostnameOf(host)}: kept {plan.Sessions.Count(s => s.Keep)} session(s), removed {outcome.Removed} snapshot(s)"
+            + (outcome.Failed > 0 ? $", {outcome.Failed} could not be removed" : string.Empty),
+            Fields(("removed", outcome.Removed), ("failed", outcome.Failed)));
     }
 
     // Null lets the snapshot engine use the file system holding the snapshot directory, as the cmdlets do.

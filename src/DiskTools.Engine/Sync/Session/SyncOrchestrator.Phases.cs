@@ -39,7 +39,9 @@ public sealed partial class SyncOrchestrator
 
         Log(LogLevel.Info, $"Connecting to {options.Target.Host}");
         PublishProgress(OrchestratorJob, new ProgressUpdate(Item: $"Connecting to {options.Target.Host}", Heartbeat: true));
-        target = await SshExecutor.ConnectAsync(options.Target, cancellationToken).ConfigureAwait(false);
+        // The target lock's holder is the one long-running command there: its channel logs in while the control
+        // shell does and the checks below run, and nothing runs on it before they pass.
+        target = await SshExecutor.ConnectAsync(options.Target with { PrepareChannel = true }, cancellationToken).ConfigureAwait(false);
         target.ConnectionChanged += OnConnectionChanged;
         Session.TargetHostname = TerminalText.Escape(await target.GetHostNameAsync(cancellationToken).ConfigureAwait(false));
         Record(LogLevel.Info, $"Connected to {Session.TargetHostname} ({target.Target})", "session_hosts",
@@ -134,14 +136,16 @@ public sealed partial class SyncOrchestrator
     {
         monitor = new DiskSpaceMonitor();
         snapshots = new SnapshotJob();
-        var problems = new List<ValidationProblem>();
-        IEnumerable<SyncJob> all = [monitor, snapshots, .. plannedJobs.Where(j => j.Job is not null).Select(j => j.Job!)];
-        foreach (SyncJob job in all)
+        SyncJob[] all = [monitor, snapshots, .. plannedJobs.Where(j => j.Job is not null).Select(j => j.Job!)];
+
+        // The checks only read, and each job's are its own: they run side by side (folder_sync's preflight dry
+        // run is the long one), and their problems are reported in job order all the same.
+        IReadOnlyList<ValidationProblem>[] found = await Task.WhenAll(all.Select(job =>
         {
             PublishProgress(OrchestratorJob, new ProgressUpdate(Item: $"Validating {job.Name}", Heartbeat: true));
-            problems.AddRange(await job.ValidateAsync(ContextFor(job), cancellationToken).ConfigureAwait(false));
-        }
-
+            return job.ValidateAsync(ContextFor(job), cancellationToken);
+        })).ConfigureAwait(false);
+        List<ValidationProblem> problems = [.. found.SelectMany(p => p)];
         if (problems.Count > 0)
         {
             throw new SyncValidationException(problems);

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using DiskTools.Commands.Remoting;
 using DiskTools.Engine.Btrfs;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
@@ -10,7 +11,7 @@ namespace DiskTools.Commands.Btrfs;
 /// Parameters and connection handling shared by the btrfs snapshot cmdlets: where the snapshots are, and
 /// how to reach the host (locally, or over SSH with -ComputerName). One connection per host per invocation.
 /// </summary>
-public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
+public abstract class BtrfsCmdletBase : SshCmdletBase, IDisposable
 {
     private readonly Dictionary<string, ICommandExecutor> executors = new(StringComparer.Ordinal);
     private readonly Dictionary<(string, string?), BtrfsSnapshotService> services = [];
@@ -29,32 +30,6 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("CN", "HostName")]
     public string? ComputerName { get; set; }
-
-    /// <summary>SSH port; overrides the ssh config.</summary>
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int Port { get; set; }
-
-    /// <summary>User name and password for SSH (password authentication, or the passphrase of an encrypted key).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>The ssh_config file to read instead of ~/.ssh/config.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SshConfigPath { get; set; }
-
-    /// <summary>Private key files to try first.</summary>
-    [Parameter]
-    [Alias("KeyFilePath")]
-    [ValidateNotNullOrEmpty]
-    public string[]? IdentityFile { get; set; }
-
-    /// <summary>Pins the host key ("SHA256:…" as ssh-keygen -l prints it) instead of consulting known_hosts.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HostKeyFingerprint { get; set; }
 
     /// <summary>Closes the connections this invocation opened (also after Ctrl+C).</summary>
     public void Dispose()
@@ -89,8 +64,7 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
 
         if (!executors.TryGetValue(key, out ICommandExecutor? executor))
         {
-            var connection = new BtrfsHostConnection(computerName, MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Credential, ResolveLocalPath(SshConfigPath), IdentityFile?.Select(f => ResolveLocalPath(f)!).ToArray(), HostKeyFingerprint);
-            executor = await connection.OpenAsync(computerName, this, cancellationToken).ConfigureAwait(false);
+            executor = await BtrfsHostConnection.OpenAsync(computerName, ConnectionOptionsFor, this, cancellationToken).ConfigureAwait(false);
             executors[key] = executor;
         }
 
@@ -111,7 +85,7 @@ public abstract class BtrfsCmdletBase : AsyncPSCmdlet, IDisposable
         or BtrfsErrors.BtrfsProgsNotFound or BtrfsErrors.NotBtrfsFileSystem or BtrfsErrors.PermissionDenied
         or BtrfsErrors.SnapshotDirectoryNotFound or BtrfsErrors.SnapshotDirectoryOnOtherFileSystem or BtrfsErrors.PathNotFound;
 
-    /// <summary>A local file argument (ssh config, key) resolved against the current PowerShell location.</summary>
+    /// <summary>A local path argument resolved against the current PowerShell location.</summary>
     private string? ResolveLocalPath(string? path)
         => path is null ? null : PathResolver.ResolveLocalFile(this, path);
 }

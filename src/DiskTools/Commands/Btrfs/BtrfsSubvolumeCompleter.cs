@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
+using DiskTools.Commands.Remoting;
 using DiskTools.Engine.Btrfs;
 using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
@@ -39,45 +40,19 @@ public sealed class BtrfsSubvolumeCompleter : IArgumentCompleter
 
     private static async Task<IReadOnlyList<BtrfsSubvolume>> ListAsync(IDictionary bound, CancellationToken cancellationToken)
     {
-        var connection = new BtrfsHostConnection(
-            Get<string>(bound, "ComputerName"),
-            bound.Contains("Port") ? Convert.ToInt32(bound["Port"], System.Globalization.CultureInfo.InvariantCulture) : null,
-            Get<PSCredential>(bound, "Credential"),
-            Get<string>(bound, "SshConfigPath"),
-            Strings(bound, "IdentityFile"),
-            Get<string>(bound, "HostKeyFingerprint"));
-        await using ICommandExecutor executor = await connection.OpenAsync(connection.ComputerName, writer: null, cancellationToken).ConfigureAwait(false);
+        SshParameters ssh = SshParameters.FromBound(bound);
+        await using ICommandExecutor executor = await BtrfsHostConnection.OpenAsync(
+            SshParameters.Get<string>(bound, "ComputerName"), host => ssh.ToOptions(host, path => path), writer: null, cancellationToken).ConfigureAwait(false);
         var service = new BtrfsSnapshotService(executor, new SnapshotLocation
         {
             SnapshotDirectory = SnapshotDirectory(bound),
-            FileSystem = Get<string>(bound, "FileSystem"),
+            FileSystem = SshParameters.Get<string>(bound, "FileSystem"),
         });
         return await service.ListSubvolumesAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private static string SnapshotDirectory(IDictionary bound)
-        => (Get<string>(bound, "SnapshotDirectory") ?? SnapshotLocation.DefaultSnapshotDirectory).TrimEnd('/') is { Length: > 0 } path ? path : "/";
-
-    /// <summary>
-    /// A string[] parameter as typed so far: the parser hands completers a lone string for one value and an
-    /// object[] for a list, never the string[] the parameter binds to.
-    /// </summary>
-    private static string[]? Strings(IDictionary bound, string name)
-    {
-        object? value = Unwrap(bound.Contains(name) ? bound[name] : null);
-        return value switch
-        {
-            null => null,
-            string one => [one],
-            IEnumerable many => [.. many.Cast<object?>().Select(v => Unwrap(v)?.ToString()).OfType<string>()],
-            _ => [value.ToString()!],
-        };
-    }
-
-    private static T? Get<T>(IDictionary bound, string name) where T : class
-        => bound.Contains(name) ? Unwrap(bound[name]) as T : null;
-
-    private static object? Unwrap(object? value) => value is PSObject wrapped ? wrapped.BaseObject : value;
+        => (SshParameters.Get<string>(bound, "SnapshotDirectory") ?? SnapshotLocation.DefaultSnapshotDirectory).TrimEnd('/') is { Length: > 0 } path ? path : "/";
 
     /// <summary>Single-quotes names PowerShell would otherwise split or interpret.</summary>
     private static string Quote(string name)

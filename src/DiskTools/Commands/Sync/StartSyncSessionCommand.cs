@@ -1,7 +1,6 @@
 using System.Management.Automation;
-using System.Net;
+using DiskTools.Commands.Remoting;
 using DiskTools.Engine.Output;
-using DiskTools.Engine.Remoting.Ssh;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Session;
 using DiskTools.Infrastructure;
@@ -14,7 +13,7 @@ namespace DiskTools.Commands.Sync;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Start, "SyncSession", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(SyncSession))]
-public sealed class StartSyncSessionCommand : AsyncPSCmdlet
+public sealed class StartSyncSessionCommand : SshCmdletBase
 {
     /// <summary>The target: a host name, an address, user@host, or a Host alias of the ssh_config file.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -33,37 +32,6 @@ public sealed class StartSyncSessionCommand : AsyncPSCmdlet
     [ArgumentCompleter(typeof(SyncJobNameCompleter))]
     public string[]? Job { get; set; }
 
-    /// <summary>User name and password for the SSH login (keys and ssh-agent are tried first).</summary>
-    [Parameter]
-    [Credential]
-    public PSCredential? Credential { get; set; }
-
-    /// <summary>The SSH port; default from ssh_config, else 22.</summary>
-    [Parameter]
-    [ValidateRange(1, 65535)]
-    public int Port { get; set; }
-
-    /// <summary>Identity (private key) files to offer, before those from ssh_config.</summary>
-    [Parameter]
-    [Alias("KeyFilePath")]
-    [ValidateNotNullOrEmpty]
-    public string[]? IdentityFile { get; set; }
-
-    /// <summary>The ssh_config file to read; default ~/.ssh/config.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? SshConfigPath { get; set; }
-
-    /// <summary>known_hosts files to verify the host key against, instead of the defaults.</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string[]? KnownHostsFile { get; set; }
-
-    /// <summary>Pins the host key by its SHA256 fingerprint (as ssh-keygen -l prints it).</summary>
-    [Parameter]
-    [ValidateNotNullOrEmpty]
-    public string? HostKeyFingerprint { get; set; }
-
     protected override async Task EndProcessingAsync(CancellationToken cancellationToken)
     {
         IOutputWriter output = this;
@@ -71,17 +39,7 @@ public sealed class StartSyncSessionCommand : AsyncPSCmdlet
         LogLevel? requested = IsSet("Debug") ? LogLevel.Debug : IsSet("Verbose") ? LogLevel.Full : null;
         var options = new SyncRunOptions
         {
-            Target = new SshConnectionOptions
-            {
-                Host = ComputerName,
-                Port = Port > 0 ? Port : null,
-                UserName = Credential?.UserName,
-                Credential = Credential is null ? null : new NetworkCredential(Credential.UserName, Credential.Password),
-                IdentityFiles = [.. (IdentityFile ?? []).Select(Resolve)],
-                ConfigPath = SshConfigPath is null ? null : Resolve(SshConfigPath),
-                KnownHostsFiles = KnownHostsFile is null ? null : [.. KnownHostsFile.Select(Resolve)],
-                HostKeyFingerprint = HostKeyFingerprint,
-            },
+            Target = ConnectionOptionsFor(ComputerName),
             ConfigPath = ConfigPath is null ? null : Resolve(ConfigPath),
             Jobs = Job,
             WhatIf = whatIf,
