@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace DiskTools.Host;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using DiskTools.Host.Hosting;
 
 namespace DiskTools.Host;

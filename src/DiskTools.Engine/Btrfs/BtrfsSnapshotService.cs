@@ -1,4 +1,3 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 
 namespace DiskTools.Engine.Btrfs;

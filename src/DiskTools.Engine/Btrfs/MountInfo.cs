@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace DiskTools.Engine.Btrfs;
 
 /// <summary>One line of /proc/self/mountinfo.</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DiskTools.Engine.Btrfs;
 
 /// <summary>How many snapshot sessions to keep.</summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Security.Cryptography;
-using System.Text.RegularExpressions;
-
 namespace DiskTools.Engine.Btrfs;
 
 /// <summary>The parts of a snapshot name.</summary>

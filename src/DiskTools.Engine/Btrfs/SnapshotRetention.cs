@@ -1,5 +1,3 @@
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Btrfs;
 
 /// <summary>What retention tells its caller while it works on one host, and what it asks.</summary>

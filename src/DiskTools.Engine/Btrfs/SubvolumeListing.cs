@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace DiskTools.Engine.Btrfs;
 
 /// <summary>One line of <c>btrfs subvolume list -u -q</c>.</summary>

@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Globalization;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.DiskUsage;

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Collections.Concurrent;
-
 namespace DiskTools.Engine.DiskUsage;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.DiskUsage;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DiskTools.Engine.DiskUsage;
 
 /// <summary>Human sizes in powers of 1024 with one decimal under 10 (like du -h): 0 B, 812 B, 4.0 KiB, 37 MiB, 1.2 GiB.</summary>

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.DiskUsage;

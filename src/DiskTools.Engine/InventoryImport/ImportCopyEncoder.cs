@@ -1,6 +1,3 @@
-using System.Buffers;
-using System.Buffers.Binary;
-using System.Text;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.InventoryImport;

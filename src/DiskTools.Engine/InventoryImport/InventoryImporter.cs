@@ -1,9 +1,5 @@
-using System.Diagnostics;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Storage;
-using Npgsql;
-using System.Buffers;
 using Parquet;
 
 namespace DiskTools.Engine.InventoryImport;

@@ -1,5 +1,4 @@
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.InventoryImport;
 

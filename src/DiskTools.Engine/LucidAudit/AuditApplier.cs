@@ -1,5 +1,4 @@
 using DiskTools.Engine.Storage;
-using Npgsql;
 using static DiskTools.Engine.LucidAudit.AuditActionSql;
 
 namespace DiskTools.Engine.LucidAudit;

@@ -1,7 +1,4 @@
-using System.Buffers;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.LucidAudit;
 

@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.LucidAudit;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DiskTools.Engine.LucidAudit;
 
 /// <summary>

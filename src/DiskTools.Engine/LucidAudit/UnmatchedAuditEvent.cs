@@ -1,7 +1,5 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.LucidAudit;
 

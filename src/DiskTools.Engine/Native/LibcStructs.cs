@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace DiskTools.Engine.Native;
 
 /// <summary>struct statx from linux/stat.h (256 bytes, one layout on every Linux architecture).</summary>

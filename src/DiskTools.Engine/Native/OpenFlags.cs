@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace DiskTools.Engine.Native;
 
 /// <summary>open(2) flags and the *at() directory constants. O_DIRECTORY and O_NOFOLLOW differ between architectures.</summary>

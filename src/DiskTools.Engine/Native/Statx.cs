@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-
 namespace DiskTools.Engine.Native;
 
 /// <summary>statx(2): the flags and masks the product asks with, and the path and descriptor forms of the call.</summary>

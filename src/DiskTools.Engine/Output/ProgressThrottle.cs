@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace DiskTools.Engine.Output;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Text;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Patterns;
 
 /// <summary>Turns pattern text into segments of tokens; every syntax error names the parameter it came from.</summary>

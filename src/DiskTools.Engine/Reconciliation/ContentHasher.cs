@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,4 +1,3 @@
-using System.Text;
 using DiskTools.Engine.Patterns;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,7 +1,5 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Patterns;
 using DiskTools.Engine.Storage;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using System.Text;
 using DiskTools.Engine.Native;
 using Microsoft.Win32.SafeHandles;
 

@@ -1,5 +1,4 @@
 using DiskTools.Engine.Storage;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,7 +1,5 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation.Watch;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.Reconciliation;
 

@@ -1,6 +1,4 @@
-using System.Threading.Channels;
 using DiskTools.Engine.Storage;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;

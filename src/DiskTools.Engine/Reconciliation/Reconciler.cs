@@ -1,7 +1,5 @@
 using System.Net;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.Reconciliation;
 

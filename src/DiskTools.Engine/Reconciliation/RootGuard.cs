@@ -1,6 +1,4 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,8 +1,5 @@
-using System.Threading.Channels;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 using DiskTools.Engine.Traversal;
-using Npgsql;
 
 namespace DiskTools.Engine.Reconciliation;
 

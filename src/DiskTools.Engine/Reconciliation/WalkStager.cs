@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
-using System.Text;
-using System.Threading.Channels;
 using DiskTools.Engine.Native;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Engine.Reconciliation;

@@ -1,5 +1,3 @@
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Remoting;
 
 /// <summary>Stable error ids for running commands and reaching hosts.</summary>

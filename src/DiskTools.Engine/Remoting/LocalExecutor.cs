@@ -1,7 +1,4 @@
-using System.Collections.Concurrent;
 using System.ComponentModel;
-using System.Diagnostics;
-using DiskTools.Engine.Output;
 
 namespace DiskTools.Engine.Remoting;
 

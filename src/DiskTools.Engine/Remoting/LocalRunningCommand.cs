@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace DiskTools.Engine.Remoting;
 
 /// <summary>A local process started by <see cref="LocalExecutor"/>, leader of its own process group.</summary>

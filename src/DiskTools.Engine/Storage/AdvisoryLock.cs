@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace DiskTools.Engine.Storage;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Net.Sockets;
-using DiskTools.Engine.Output;
-using Npgsql;
-
 namespace DiskTools.Engine.Storage;
 
 /// <summary>

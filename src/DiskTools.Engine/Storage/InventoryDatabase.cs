@@ -1,8 +1,4 @@
-using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
-using DiskTools.Engine.Output;
-using Npgsql;
 
 namespace DiskTools.Engine.Storage;
 

@@ -1,5 +1,3 @@
-using DiskTools.Engine.Output;
-using Npgsql;
 using NpgsqlTypes;
 
 namespace DiskTools.Engine.Storage;

@@ -1,7 +1,4 @@
 using System.Reflection;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
 
 namespace DiskTools.Engine.Storage;
 

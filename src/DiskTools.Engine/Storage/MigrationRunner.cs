@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using DiskTools.Engine.Output;
-using Npgsql;
-
 namespace DiskTools.Engine.Storage;
 
 /// <summary>The outcome of bringing a database's schema up to date.</summary>

@@ -1,6 +1,3 @@
-using System.Net.Sockets;
-using Npgsql;
-
 namespace DiskTools.Engine.Storage;
 
 /// <summary>Which database failures are worth retrying, and the backoff used to retry them.</summary>

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
-using System.Text;
 using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace DiskTools.Engine.Traversal;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.IO.Enumeration;
-using System.Runtime.InteropServices;
-using System.Text;
 using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Traversal;

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using System.Text;
-
 namespace DiskTools.Host.Hosting;
 
 /// <summary>

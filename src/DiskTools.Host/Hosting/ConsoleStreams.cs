@@ -1,4 +1,3 @@
-using System.Text;
 using DiskTools.Host.Progress;
 
 namespace DiskTools.Host.Hosting;

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using System.Management.Automation.Host;
 
 namespace DiskTools.Host.Hosting;

@@ -1,5 +1,4 @@
 using System.Collections.ObjectModel;
-using System.Management.Automation;
 using System.Management.Automation.Host;
 using System.Security;
 using DiskTools.Host.Progress;

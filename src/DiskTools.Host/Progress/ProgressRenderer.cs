@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Management.Automation;
-using System.Text;
 
 namespace DiskTools.Host.Progress;
 

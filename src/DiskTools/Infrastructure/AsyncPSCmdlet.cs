@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
-using System.Management.Automation;
 using System.Runtime.ExceptionServices;
-using DiskTools.Engine.Output;
 
 namespace DiskTools.Infrastructure;
 

@@ -1,6 +1,3 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Infrastructure;
 
 /// <summary>Turns engine errors into ErrorRecords with stable ids, precise categories and real targets.</summary>

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
 using Microsoft.PowerShell.Commands;
 
 namespace DiskTools.Infrastructure;

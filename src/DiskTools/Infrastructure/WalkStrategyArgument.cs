@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using DiskTools.Engine.Traversal;
 
 namespace DiskTools.Infrastructure;

@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace DiskTools.Engine.Reconciliation.Watch;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Reconciliation.Watch;
 
 /// <summary>Turns inotify resource-limit failures into errors that name the sysctl to raise.</summary>

@@ -1,6 +1,4 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using Npgsql;
 
 namespace DiskTools.Engine.Reconciliation.Watch;
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-
 namespace DiskTools.Engine.Remoting.Ssh;
 
 /// <summary>SHA256 fingerprints in the form <c>ssh-keygen -l</c> prints: "SHA256:" + unpadded base64.</summary>

@@ -1,7 +1,3 @@
-using System.Buffers.Binary;
-using System.Text;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Remoting.Ssh;
 
 /// <summary>

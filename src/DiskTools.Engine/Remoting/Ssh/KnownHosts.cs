@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-
 namespace DiskTools.Engine.Remoting.Ssh;
 
 /// <summary>The verdict of looking a host key up in known_hosts files.</summary>

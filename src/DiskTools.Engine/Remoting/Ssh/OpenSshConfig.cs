@@ -1,7 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
-using System.Globalization;
-using DiskTools.Engine.Output;
 
 namespace DiskTools.Engine.Remoting.Ssh;
 

@@ -1,6 +1,3 @@
-using System.Runtime.CompilerServices;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Remoting.Ssh;
 
 /// <summary>

@@ -1,6 +1,3 @@
-using System.Buffers.Binary;
-using System.Net.Sockets;
-using System.Text;
 using Renci.SshNet;
 using Renci.SshNet.Security;
 

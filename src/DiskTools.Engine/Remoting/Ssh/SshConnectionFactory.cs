@@ -1,5 +1,3 @@
-using System.Text;
-using DiskTools.Engine.Output;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 

@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Globalization;
-using System.Text;
 using Renci.SshNet;
 
 namespace DiskTools.Engine.Remoting.Ssh;

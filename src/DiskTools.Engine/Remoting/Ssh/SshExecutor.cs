@@ -1,7 +1,3 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
-using System.Net.Sockets;
-using DiskTools.Engine.Output;
 using Renci.SshNet;
 using Renci.SshNet.Common;
 

@@ -1,4 +1,3 @@
-using System.Text;
 using Renci.SshNet;
 
 namespace DiskTools.Engine.Remoting.Ssh;

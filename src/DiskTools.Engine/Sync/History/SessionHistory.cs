@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Safety;
 using DiskTools.Engine.Sync.Session;

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Logging;

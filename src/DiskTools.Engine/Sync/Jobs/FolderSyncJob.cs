@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
 using DiskTools.Engine.Btrfs;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Logging;

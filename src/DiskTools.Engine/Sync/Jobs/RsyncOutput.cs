@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-
 namespace DiskTools.Engine.Sync.Jobs;
 
 /// <summary>One overall-progress line of rsync --info=progress2.</summary>

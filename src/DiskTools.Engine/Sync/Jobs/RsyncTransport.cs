@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting.Ssh;
 
 namespace DiskTools.Engine.Sync.Jobs;

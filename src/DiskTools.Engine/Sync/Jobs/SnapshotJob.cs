@@ -1,5 +1,4 @@
 using DiskTools.Engine.Btrfs;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Session;

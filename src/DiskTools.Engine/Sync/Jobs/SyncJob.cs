@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Logging;

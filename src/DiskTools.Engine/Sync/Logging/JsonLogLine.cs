@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 
 namespace DiskTools.Engine.Sync.Logging;

@@ -1,4 +1,3 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Session;
 
 namespace DiskTools.Engine.Sync.Logging;

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>Human-readable binary sizes for messages ("12.3 GiB").</summary>

@@ -1,5 +1,3 @@
-using System.Globalization;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Jobs;

@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Remoting.Ssh;
 

@@ -1,6 +1,3 @@
-using System.Text;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>

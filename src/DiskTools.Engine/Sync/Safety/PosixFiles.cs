@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using DiskTools.Engine.Native;
 
 namespace DiskTools.Engine.Sync.Safety;

@@ -1,5 +1,3 @@
-using DiskTools.Engine.Output;
-
 namespace DiskTools.Engine.Sync.Safety;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Jobs;
 
 namespace DiskTools.Engine.Sync.Session;

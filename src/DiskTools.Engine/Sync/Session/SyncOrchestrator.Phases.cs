@@ -1,4 +1,3 @@
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Remoting.Ssh;
 using DiskTools.Engine.Sync.Config;

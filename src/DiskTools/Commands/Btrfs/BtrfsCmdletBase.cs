@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using DiskTools.Commands.Remoting;
 using DiskTools.Engine.Btrfs;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Btrfs;
 

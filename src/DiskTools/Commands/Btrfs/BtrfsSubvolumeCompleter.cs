@@ -1,9 +1,7 @@
 using System.Collections;
-using System.Management.Automation;
 using System.Management.Automation.Language;
 using DiskTools.Commands.Remoting;
 using DiskTools.Engine.Btrfs;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Remoting;
 
 namespace DiskTools.Commands.Btrfs;

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using DiskTools.Engine.Btrfs;
-using DiskTools.Engine.Output;
 
 namespace DiskTools.Commands.Btrfs;
 

@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using DiskTools.Engine.Diagnostics;
 
 namespace DiskTools.Commands.Diagnostics;

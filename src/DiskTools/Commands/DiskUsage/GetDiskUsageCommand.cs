@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using DiskTools.Engine.DiskUsage;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Patterns;
 using DiskTools.Engine.Traversal;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.DiskUsage;
 

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Storage;
 

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using DiskTools.Engine.LucidAudit;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 
 namespace DiskTools.Commands.Inventory;

@@ -1,7 +1,4 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Inventory;
 

@@ -1,7 +1,3 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
-using DiskTools.Infrastructure;
-
 namespace DiskTools.Commands.Inventory;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
 
 namespace DiskTools.Commands.Inventory;

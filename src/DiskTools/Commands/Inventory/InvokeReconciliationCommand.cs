@@ -1,9 +1,6 @@
-using System.Management.Automation;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Reconciliation.Watch;
 using DiskTools.Engine.Storage;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Inventory;
 

@@ -1,8 +1,5 @@
-using System.Management.Automation;
 using DiskTools.Engine.LucidAudit;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Storage;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Inventory;
 

@@ -1,6 +1,4 @@
-using System.Management.Automation;
 using DiskTools.Engine.Remoting.Ssh;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Remoting;
 

@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Management.Automation;
 using DiskTools.Engine.Remoting.Ssh;
 
 namespace DiskTools.Commands.Remoting;

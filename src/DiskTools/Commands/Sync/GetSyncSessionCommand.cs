@@ -1,4 +1,3 @@
-using System.Management.Automation;
 using DiskTools.Engine.Sync.History;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Session;

@@ -1,9 +1,6 @@
-using System.Management.Automation;
 using DiskTools.Commands.Remoting;
-using DiskTools.Engine.Output;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Session;
-using DiskTools.Infrastructure;
 
 namespace DiskTools.Commands.Sync;
 
