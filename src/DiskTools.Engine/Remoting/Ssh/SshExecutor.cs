@@ -170,31 +170,31 @@ public sealed class SshExecutor : ICommandExecutor
     public Task TerminateAllAsync(TimeSpan gracePeriod, CancellationToken cancellationToken)
         => Task.WhenAll(running.Keys.Select(c => c.TerminateAsync(gracePeriod, cancellationToken)));
 
-    public async Task SendFileAsync(string localPath, string hostPath, CancellationToken cancellationToken)
-    {
-        SftpClient files = await EnsureSftpAsync(cancellationToken).ConfigureAwait(false);
-        try
+    public Task SendFileAsync(string localPath, string hostPath, CancellationToken cancellationToken)
+        => TransferAsync(hostPath, ErrorKind.WriteError, $"Cannot send '{localPath}' to {Target}:{hostPath}", async files =>
         {
             await using var source = new FileStream(localPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             await files.UploadFileAsync(source, hostPath, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException)
-        {
-            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.WriteError, $"Cannot send '{localPath}' to {Target}:{hostPath}: {e.Message}", hostPath, e);
-        }
-    }
+        }, cancellationToken);
 
-    public async Task FetchFileAsync(string hostPath, string localPath, CancellationToken cancellationToken)
+    public Task FetchFileAsync(string hostPath, string localPath, CancellationToken cancellationToken)
+        => TransferAsync(hostPath, ErrorKind.ReadError, $"Cannot fetch {Target}:{hostPath} to '{localPath}'", async files =>
+        {
+            await using var destination = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
+            await files.DownloadFileAsync(hostPath, destination, cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>One file over SFTP; a failure on either end is FileTransferFailed naming what was being moved.</summary>
+    private async Task TransferAsync(string hostPath, ErrorKind kind, string failure, Func<SftpClient, Task> transfer, CancellationToken cancellationToken)
     {
         SftpClient files = await EnsureSftpAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var destination = new FileStream(localPath, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true);
-            await files.DownloadFileAsync(hostPath, destination, cancellationToken).ConfigureAwait(false);
+            await transfer(files).ConfigureAwait(false);
         }
         catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException)
         {
-            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.ReadError, $"Cannot fetch {Target}:{hostPath} to '{localPath}': {e.Message}", hostPath, e);
+            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, kind, $"{failure}: {e.Message}", hostPath, e);
         }
     }
 
