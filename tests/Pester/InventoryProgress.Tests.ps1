@@ -79,6 +79,28 @@ BeforeAll {
         $Records[0].StatusDescription | Should -Match $StatusPattern
     }
 
+    # Runs the script (argument: each of the two items) with progress shown and silenced, side by side, while
+    # the table is locked, until both runs have waited on the lock for longer than the progress delay; then
+    # lets them finish. The two runs' results, shown first.
+    function Invoke-WhileTableLocked([string] $Table, [string] $Script, [object[]] $Items, [string] $Because) {
+        $lock = Lock-InventoryTable $Table
+        $shown = $silent = $null
+        try {
+            $silent = Start-ProgressRun SilentlyContinue $Script $Items[1]
+            $shown = Start-ProgressRun Continue $Script $Items[0]
+            $null = Wait-Until -TimeoutSeconds 60 -Because "both runs waiting on $Table for longer than the progress delay" {
+                $shown.Handle.IsCompleted -or $silent.Handle.IsCompleted -or (Get-LongLockWaiterCount) -ge 2
+            }
+            $shown.Handle.IsCompleted | Should -BeFalse -Because $Because
+            $silent.Handle.IsCompleted | Should -BeFalse -Because $Because
+        } finally {
+            Unlock-InventoryTable $lock
+            $shownRun = Receive-ProgressRun $shown
+            $silentRun = Receive-ProgressRun $silent
+        }
+        $shownRun, $silentRun
+    }
+
     function Get-AuditLine([string] $Path, [datetime] $When) {
         $micros = ($When.ToUniversalTime().Ticks - [datetime]::UnixEpoch.Ticks) / 10
         '{"timestamp":' + $micros + ',"user":{"name":"ann"},"operation":{"action":"FileRead","entryPath":"' + $Path + '"}}'
@@ -103,23 +125,9 @@ Describe 'Invoke-Reconciliation progress' {
             $tree
         }
         # Writes of file records wait for the lock: the pass walks and compares, then waits with its write
-        # batches (one file each) still to come, until both passes have waited longer than the delay.
-        $lock = Lock-InventoryTable file_records
-        $shown = $silent = $null
-        try {
-            $script = 'Invoke-Reconciliation -LiteralPath $args[0] -BatchSize 1'
-            $silent = Start-ProgressRun SilentlyContinue $script $trees[1]
-            $shown = Start-ProgressRun Continue $script $trees[0]
-            $null = Wait-Until -TimeoutSeconds 60 -Because 'both passes waiting on file_records for longer than the progress delay' {
-                $shown.Handle.IsCompleted -or $silent.Handle.IsCompleted -or (Get-LongLockWaiterCount) -ge 2
-            }
-            $shown.Handle.IsCompleted | Should -BeFalse -Because 'the pass must still be waiting to write'
-            $silent.Handle.IsCompleted | Should -BeFalse
-        } finally {
-            Unlock-InventoryTable $lock
-            $shownRun = Receive-ProgressRun $shown
-            $silentRun = Receive-ProgressRun $silent
-        }
+        # batches (one file each) still to come.
+        $shownRun, $silentRun = Invoke-WhileTableLocked file_records 'Invoke-Reconciliation -LiteralPath $args[0] -BatchSize 1' $trees `
+            -Because 'the pass must still be waiting to write'
         $shownRun.Errors + $silentRun.Errors | Should -BeNullOrEmpty
         $shownRun.Output[0].FilesAdded | Should -Be 4
         $silentRun.Output[0].FilesAdded | Should -Be 4
@@ -182,23 +190,9 @@ Describe 'Watch-LucidAudit progress' {
             [System.IO.File]::WriteAllText((Join-Path $logs '2025-11-29T14.30.22Z.log.active'), (Get-AuditLine '/a.txt' $when) + "`n")
             $root
         }
-        # Staging the log waits for the lock, until both passes have waited longer than the delay.
-        $lock = Lock-InventoryTable staging_lucid_audit
-        $shown = $silent = $null
-        try {
-            $script = 'Watch-LucidAudit -LiteralPath $args[0] -Once'
-            $silent = Start-ProgressRun SilentlyContinue $script $roots[1]
-            $shown = Start-ProgressRun Continue $script $roots[0]
-            $null = Wait-Until -TimeoutSeconds 60 -Because 'both passes waiting to stage for longer than the progress delay' {
-                $shown.Handle.IsCompleted -or $silent.Handle.IsCompleted -or (Get-LongLockWaiterCount) -ge 2
-            }
-            $shown.Handle.IsCompleted | Should -BeFalse -Because 'the pass must still be waiting to stage'
-            $silent.Handle.IsCompleted | Should -BeFalse
-        } finally {
-            Unlock-InventoryTable $lock
-            $shownRun = Receive-ProgressRun $shown
-            $silentRun = Receive-ProgressRun $silent
-        }
+        # Staging the log waits for the lock.
+        $shownRun, $silentRun = Invoke-WhileTableLocked staging_lucid_audit 'Watch-LucidAudit -LiteralPath $args[0] -Once' $roots `
+            -Because 'the pass must still be waiting to stage'
         $shownRun.Errors + $silentRun.Errors | Should -BeNullOrEmpty
         $shownRun.Output[0].Applied | Should -Be 1
         $silentRun.Output[0].Applied | Should -Be 1
