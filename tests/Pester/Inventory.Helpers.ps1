@@ -110,3 +110,19 @@ function Assert-ErrorRecord {
     $ErrorRecord.CategoryInfo.Category | Should -Be $Category
     if ($PSBoundParameters.ContainsKey('Target')) { $ErrorRecord.TargetObject | Should -Be $Target }
 }
+
+# A LucidLink audit line of one action on one path (entryPath as the trail writes it, from the root).
+function Get-AuditLine([string] $Action, [string] $Path, [datetime] $When, [string] $User = 'ann', [string] $Target) {
+    $micros = ($When.ToUniversalTime().Ticks - [datetime]::UnixEpoch.Ticks) / 10
+    $targetField = if ($Target) { ',"targetPath":"' + $Target + '"' } else { '' }
+    '{"timestamp":' + $micros + ',"user":{"name":"' + $User + '"},"operation":{"action":"' + $Action + '","entryPath":"' + $Path + '"' + $targetField + '}}'
+}
+
+# Appends audit lines to one active log of node n1 under the root; the log's path.
+function Add-AuditLog([string] $Root, [string[]] $Lines) {
+    $dir = Join-Path $Root '.lucid_audit/n1/2025/11'
+    $null = New-Item -ItemType Directory -Force -Path $dir
+    $log = Join-Path $dir '2025-11-29T14.30.22Z.log.active'
+    [System.IO.File]::AppendAllText($log, (($Lines | ForEach-Object { "$_`n" }) -join ''))
+    $log
+}

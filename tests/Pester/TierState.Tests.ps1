@@ -37,20 +37,6 @@ BeforeAll {
         Get-TierState $Root $FilePath | Should -Be $State
     }
 
-    function Get-AuditLine([string] $Action, [string] $Path, [datetime] $When, [string] $User = 'ann', [string] $Target) {
-        $micros = ($When.ToUniversalTime().Ticks - [datetime]::UnixEpoch.Ticks) / 10
-        $targetField = if ($Target) { ',"targetPath":"' + $Target + '"' } else { '' }
-        '{"timestamp":' + $micros + ',"user":{"name":"' + $User + '"},"operation":{"action":"' + $Action + '","entryPath":"' + $Path + '"' + $targetField + '}}'
-    }
-
-    function Add-AuditLog([string] $Root, [string[]] $Lines) {
-        $dir = Join-Path $Root '.lucid_audit/n1/2025/11'
-        $null = New-Item -ItemType Directory -Force -Path $dir
-        $log = Join-Path $dir '2025-11-29T14.30.22Z.log.active'
-        [System.IO.File]::AppendAllText($log, (($Lines | ForEach-Object { "$_`n" }) -join ''))
-        $log
-    }
-
     $script:When = [datetime]::new(2025, 11, 29, 14, 31, 0, [System.DateTimeKind]::Utc)
 }
 
