@@ -7,36 +7,21 @@ namespace DiskTools.Engine.Remoting;
 /// parent-death signal (PR_SET_PDEATHSIG, set by <c>setpriv --pdeathsig</c>) fires when the *thread* that
 /// forked it ends, not only the process; a thread-pool thread retiring after idle time would otherwise kill
 /// a long rsync in mid-transfer.
-/// A request may name descriptors the child inherits (a session's lock, for the session's own children):
-/// they are close-on-exec everywhere else, and only while this thread starts that child are they not, so
-/// no other program started in the same process (a database server, another cmdlet's tool) inherits them.
 /// </summary>
 internal static class ChildSpawner
 {
     private static readonly BlockingCollection<Request> Requests = [];
     private static readonly Thread Spawner = CreateThread();
-    private static readonly Lock StartGate = new();
 
     /// <summary>Runs <see cref="Process.Start()"/> on the spawner thread and waits for it; rethrows what it threw.</summary>
     /// <param name="process">The process to start.</param>
-    /// <param name="inherit">Close-on-exec descriptors this child (and only this one) inherits.</param>
-    public static void Start(Process process, IReadOnlyCollection<int>? inherit = null)
+    public static void Start(Process process)
     {
         _ = Spawner;
-        using var request = new Request(process, inherit ?? []);
+        using var request = new Request(process);
         Requests.Add(request);
         request.Done.Wait();
         request.Failure?.Throw();
-    }
-
-    /// <summary>Closes a descriptor children may be given, never while one is being started with it.</summary>
-    public static void Close(Action close)
-    {
-        ArgumentNullException.ThrowIfNull(close);
-        lock (StartGate)
-        {
-            close();
-        }
     }
 
     private static Thread CreateThread()
@@ -52,25 +37,7 @@ internal static class ChildSpawner
         {
             try
             {
-                lock (StartGate)
-                {
-                    foreach (int fd in request.Inherit)
-                    {
-                        Sync.Safety.PosixFiles.SetInheritable(fd, true);
-                    }
-
-                    try
-                    {
-                        request.Process.Start();
-                    }
-                    finally
-                    {
-                        foreach (int fd in request.Inherit)
-                        {
-                            Sync.Safety.PosixFiles.SetInheritable(fd, false);
-                        }
-                    }
-                }
+                request.Process.Start();
             }
             catch (Exception e)
             {
@@ -83,11 +50,9 @@ internal static class ChildSpawner
         }
     }
 
-    private sealed class Request(Process process, IReadOnlyCollection<int> inherit) : IDisposable
+    private sealed class Request(Process process) : IDisposable
     {
         public Process Process { get; } = process;
-
-        public IReadOnlyCollection<int> Inherit { get; } = inherit;
 
         public ManualResetEventSlim Done { get; } = new();
 

@@ -15,16 +15,21 @@ public sealed class LocalExecutor : ICommandExecutor
 {
     private static readonly string[] SetsidCandidates = ["/usr/bin/setsid", "/bin/setsid", "/usr/local/bin/setsid"];
     private static readonly string[] SetprivCandidates = ["/usr/bin/setpriv", "/bin/setpriv", "/usr/local/bin/setpriv"];
+    private static readonly string[] FlockCandidates = ["/usr/bin/flock", "/bin/flock", "/usr/local/bin/flock"];
     private readonly IReadOnlyDictionary<string, string?> environment;
     private readonly string? setsid = SetsidCandidates.FirstOrDefault(File.Exists);
     private readonly string? setpriv = SetprivCandidates.FirstOrDefault(File.Exists);
+    private readonly string? flock = FlockCandidates.FirstOrDefault(File.Exists);
     private readonly ConcurrentDictionary<LocalRunningCommand, byte> running = new();
 
     /// <summary>
-    /// Close-on-exec descriptors every command this executor starts inherits, and no other program: a sync
-    /// session's lock, so that the lock stays held while any of the session's children could still write.
+    /// A file every command this executor starts holds a shared flock on for as long as it (or anything it
+    /// starts) lives: a sync session's <see cref="Sync.Safety.LocalSessionLock.ChildrenPath"/>, so that the host
+    /// counts as locked while any of the session's children could still write. Each command opens the file
+    /// itself (util-linux <c>flock --no-fork</c> in front of it), so no descriptor of this process is ever made
+    /// inheritable, and no program started elsewhere in the process can come to hold it.
     /// </summary>
-    internal IReadOnlyCollection<int> InheritedDescriptors { get; init; } = [];
+    internal string? SessionChildrenLock { get; init; }
 
     /// <param name="environment">Variables to set (or, with a null value, remove) for every command, e.g. PATH.</param>
     public LocalExecutor(IReadOnlyDictionary<string, string?>? environment = null)
@@ -99,6 +104,16 @@ public sealed class LocalExecutor : ICommandExecutor
             prefix.AddRange([setpriv, "--pdeathsig", "KILL", "--"]);
         }
 
+        if (SessionChildrenLock is not null)
+        {
+            // flock(1) opens the file, takes the shared lock and execs what follows, which keeps the descriptor:
+            // the lock lives exactly as long as the command and its children. In front of setsid, so that a
+            // missing program still reports setsid's 127, not flock's own exit code.
+            prefix.AddRange([flock ?? throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
+                $"Cannot start '{command.Program}' on {Target}: flock (util-linux) is not installed, and a session's children must hold its lock.",
+                command.Program), "--shared", "--no-fork", "--", SessionChildrenLock]);
+        }
+
         if (setsid is not null)
         {
             // --wait: should setsid ever have to fork, it still reports the program's exit status.
@@ -140,7 +155,7 @@ public sealed class LocalExecutor : ICommandExecutor
         Process process = new() { StartInfo = start };
         try
         {
-            ChildSpawner.Start(process, InheritedDescriptors);
+            ChildSpawner.Start(process);
         }
         catch (Win32Exception e)
         {

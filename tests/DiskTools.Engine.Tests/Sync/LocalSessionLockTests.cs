@@ -68,12 +68,16 @@ public sealed class LocalSessionLockTests : IDisposable
             unrelated = Process.Start(new ProcessStartInfo("sleep", ["60"]) { UseShellExecute = false })!;
             holders.Add(unrelated);
             others = await other.StartAsync(CommandLine.Create("sleep", "60"), CancellationToken.None);
-            session = new LocalExecutor { InheritedDescriptors = [held.Descriptor] };
+            session = new LocalExecutor { SessionChildrenLock = LocalSessionLock.ChildrenPath(held.Path) };
             own = await session.StartAsync(CommandLine.Create("sleep", "60"), CancellationToken.None);
+            WaitUntilChildHolds(held.Path);
         }
 
         // The session's child keeps the lock while it lives (it could still be writing) ...
         Assert.True(LocalSessionLock.Probe(path).Held);
+        var refused = Assert.Throws<SessionLockedException>(() => LocalSessionLock.Acquire(path, Holder("cdcdcdcd"), "box"));
+        Assert.Equal("SyncSessionLocked", refused.ErrorId);
+        Assert.Contains("A program started by the sync session that last used box", refused.Message, StringComparison.Ordinal);
         await own.TerminateAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
         await own.WaitForExitAsync(CancellationToken.None);
         await own.DisposeAsync();
@@ -82,8 +86,72 @@ public sealed class LocalSessionLockTests : IDisposable
         // ... the other programs do not: once the session's children are gone, the lock is free.
         Assert.False(unrelated.HasExited);
         Assert.False(LocalSessionLock.Probe(path).Held);
+        LocalSessionLock.Acquire(path, Holder("efefefef"), "box").Dispose();
         await others.TerminateAsync(TimeSpan.FromSeconds(1), CancellationToken.None);
         await others.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Programs_started_elsewhere_in_the_process_while_sessions_start_children_never_keep_a_lock()
+    {
+        // Another runspace (or a fixture) starts programs at the very moments the sessions start theirs: none
+        // of those programs may come to hold a session's lock, so once every session has ended, every lock is free.
+        string path = Path.Combine(dir, "sync.lock");
+        var unrelated = new System.Collections.Concurrent.ConcurrentBag<Process>();
+        using var stop = new CancellationTokenSource();
+        Task elsewhere = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                unrelated.Add(Process.Start(new ProcessStartInfo("sleep", ["30"]) { UseShellExecute = false })!);
+            }
+        });
+        try
+        {
+            for (int round = 0; round < 20; round++)
+            {
+                using (LocalSessionLock held = LocalSessionLock.Acquire(path, Holder($"{round:x8}"), "box"))
+                {
+                    await using var session = new LocalExecutor { SessionChildrenLock = LocalSessionLock.ChildrenPath(held.Path) };
+                    CommandResult ran = await session.RunAsync(CommandLine.Create("true"), TimeSpan.FromSeconds(30), CancellationToken.None);
+                    Assert.Equal(0, ran.ExitCode);
+                }
+
+                Assert.False(LocalSessionLock.Probe(path).Held, $"round {round}: the lock stayed held after the session ended");
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+            await elsewhere;
+            foreach (Process process in unrelated)
+            {
+                holders.Add(process);
+            }
+        }
+
+        Assert.Contains(unrelated, p => !p.HasExited);
+    }
+
+    [Fact]
+    public async Task A_session_child_reports_a_missing_program_as_127_as_any_command_does()
+    {
+        string path = Path.Combine(dir, "sync.lock");
+        using LocalSessionLock held = LocalSessionLock.Acquire(path, Holder("99999999"), "box");
+        await using var session = new LocalExecutor { SessionChildrenLock = LocalSessionLock.ChildrenPath(held.Path) };
+        CommandResult ran = await session.RunAsync(CommandLine.Create("disktools-no-such-program"), TimeSpan.FromSeconds(30), CancellationToken.None);
+        Assert.Equal(127, ran.ExitCode);
+    }
+
+    /// <summary>Waits until a child holds the children's file (flock(1) takes it just after the child starts).</summary>
+    private static void WaitUntilChildHolds(string lockPath)
+    {
+        var watch = Stopwatch.StartNew();
+        while (PosixFiles.LinkStat(LocalSessionLock.ChildrenPath(lockPath)) is not { } children || !PosixFiles.IsFlockHeld(children))
+        {
+            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), "the session's child never took the children's lock");
+            Thread.Sleep(10);
+        }
     }
 
     [Fact]

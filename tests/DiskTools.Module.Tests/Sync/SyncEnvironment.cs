@@ -256,7 +256,7 @@ public sealed class SyncEnvironment : IDisposable
     public static IReadOnlyList<JsonElement> LogLines(string path)
         => [.. ReadShared(path).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement.Clone())];
 
-    /// <summary>True when nothing holds the lock file (flock -n succeeds).</summary>
+    /// <summary>True when nothing holds the lock file (flock -n succeeds) and no child of its session holds the children's file.</summary>
     public static bool LockIsFree(string path)
     {
         if (!File.Exists(path))
@@ -266,7 +266,8 @@ public sealed class SyncEnvironment : IDisposable
 
         using var flock = Process.Start(new ProcessStartInfo("flock", ["-n", path, "true"]))!;
         flock.WaitForExit();
-        return flock.ExitCode == 0;
+        // A source's lock also counts as held while a child of its session holds the children's file.
+        return flock.ExitCode == 0 && !DiskTools.Engine.Sync.Safety.LocalSessionLock.Probe(path).Held;
     }
 
     /// <summary>rsync processes that work on <paramref name="root"/> (by command line or working directory).</summary>

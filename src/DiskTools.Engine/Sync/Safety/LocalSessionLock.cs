@@ -7,6 +7,15 @@ namespace DiskTools.Engine.Sync.Safety;
 /// host locked; the holder line written into the file (<see cref="LockHolder"/>) only serves messages. The
 /// file is opened with open(2) and O_NOFOLLOW and checked (a regular file of this user's with one link)
 /// before anything is written to it; its content is never shown as it is.
+/// <para>
+/// The session's children (rsync and the ssh it starts) each hold a shared flock on a second file beside it,
+/// <see cref="ChildrenPath"/>, which they open themselves (flock(1) in front of the program, see
+/// <see cref="Remoting.LocalExecutor.SessionChildrenLock"/>). The lock counts as taken while either is held:
+/// were the session killed, the next one is refused until the last child is gone, so it never starts while an
+/// orphan could still write. The session's own descriptor is close-on-exec at all times, so no other program
+/// started in the same process at the same moment (another runspace's tool, a database server) can keep the
+/// host locked by inheriting it.
+/// </para>
 /// </summary>
 public sealed class LocalSessionLock : IDisposable
 {
@@ -37,10 +46,6 @@ public sealed class LocalSessionLock : IDisposable
     public static LocalSessionLock Acquire(string path, LockHolder holder, string hostname)
     {
         RuntimeDirectory.Ensure(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        // Every child the session starts (rsync, ssh) inherits the descriptor, so the flock stays held until
-        // the last of them has exited: were this process killed, the lock is not free while an orphan could
-        // still write (the children's parent-death signal ends them). Only those children: the descriptor is
-        // close-on-exec, and the session's executor hands it to the children it starts (see ChildSpawner).
         int handle = OpenChecked(path, create: true);
         if (PosixFiles.TryLockExclusive(handle) is int errno and not 0)
         {
@@ -52,14 +57,28 @@ public sealed class LocalSessionLock : IDisposable
         }
 
         LockHolder? stale = LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength));
+        try
+        {
+            EnsureNoChildStillRuns(path, hostname, stale);
+        }
+        catch
+        {
+            // The holder line stays as it was: it still names the session whose child is running.
+            PosixFiles.Close(handle);
+            throw;
+        }
+
         PosixFiles.Truncate(handle);
         _ = PosixFiles.WriteAll(handle, Encoding.UTF8.GetBytes(holder.Format() + "\n"));
         return new LocalSessionLock(path, handle, stale);
     }
 
-    /// <summary>
-    /// Whether the lock is held right now (by any process, read from /proc/locks without taking it) and the
-    /// holder line the file carries; (false, null) when the file does not exist or is not a safe lock file.
+    /// <summary>The file every child of the session holding <paramref name="lockPath"/> holds a shared flock on.</summary>
+    public static string ChildrenPath(string lockPath) => lockPath + ".children";
+
+        /// <summary>
+    /// Whether the lock is held right now (by any process, or by a child of the session that held it; read from
+    /// /proc/locks without taking either) and the holder line the file carries; (false, null) when the file does not exist or is not a safe lock file.
     /// </summary>
     public static (bool Held, LockHolder? Holder) Probe(string path)
     {
@@ -80,7 +99,7 @@ public sealed class LocalSessionLock : IDisposable
 
         try
         {
-            bool held = PosixFiles.IsFlockHeld(PosixFiles.StatDescriptor(handle));
+            bool held = PosixFiles.IsFlockHeld(PosixFiles.StatDescriptor(handle)) || ChildStillRuns(ChildrenPath(path));
             return (held, LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength)));
         }
         finally
@@ -89,19 +108,52 @@ public sealed class LocalSessionLock : IDisposable
         }
     }
 
-    /// <summary>The lock's descriptor, for the session's own children to inherit (-1 once released).</summary>
-    internal int Descriptor => Volatile.Read(ref fd);
-
     public void Dispose()
     {
         int handle = Interlocked.Exchange(ref fd, -1);
         if (handle >= 0)
         {
             // Empty the file first so a reader never mistakes a released lock for a live holder;
-            // closing the descriptor releases the flock (once no child holds it any more).
+            // closing the descriptor releases the flock.
             PosixFiles.Truncate(handle);
-            Remoting.ChildSpawner.Close(() => PosixFiles.Close(handle));
+            PosixFiles.Close(handle);
         }
+    }
+
+    /// <summary>
+    /// Refuses the lock while a child of an earlier session still holds the children's file: its session was
+    /// killed (an orderly end waits for every child) and the kernel is ending it, or it ignored that. Taking and
+    /// dropping the exclusive lock at once cannot get in a child's way: no new child can start while this
+    /// process holds the main lock, and a child of this session starts only once it has returned.
+    /// </summary>
+    private static void EnsureNoChildStillRuns(string path, string hostname, LockHolder? previous)
+    {
+        string children = ChildrenPath(path);
+        int handle = OpenChecked(children, create: true);
+        try
+        {
+            if (PosixFiles.TryLockExclusive(handle) is int errno and not 0)
+            {
+                throw errno == PosixFiles.EWOULDBLOCK
+                    ? new SessionLockedException(children, hostname, previous, childStillRuns: true)
+                    : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{children}' (errno {errno}).", children);
+            }
+        }
+        finally
+        {
+            // Closing the only descriptor of this open file drops the exclusive lock taken above.
+            PosixFiles.Close(handle);
+        }
+    }
+
+    private static bool ChildStillRuns(string children)
+    {
+        if (PosixFiles.LinkStat(children) is not { IsRegular: true } file)
+        {
+            return false;
+        }
+
+        return PosixFiles.IsFlockHeld(file);
     }
 
     /// <summary>Opens without following a symbolic link or blocking on a FIFO, and refuses anything but this user's own regular file.</summary>
@@ -136,14 +188,19 @@ public sealed class LocalSessionLock : IDisposable
             $"Refusing to use the lock file '{path}': {problem}. Remove it; DiskTools creates it again.", path);
 }
 
-/// <summary>Another session holds the host's lock.</summary>
-public sealed class SessionLockedException(string lockPath, string hostname, LockHolder? holder)
+/// <summary>Another session holds the host's lock, or a program an earlier session started there still runs.</summary>
+public sealed class SessionLockedException(string lockPath, string hostname, LockHolder? holder, bool childStillRuns = false)
     : DiskToolsException(
         "SyncSessionLocked",
         ErrorKind.ResourceUnavailable,
-        $"Another sync session is running with {hostname} as its source or target: "
-        + (holder is null ? "its lock file names no holder DiskTools can read" : holder.Describe())
-        + $" holds the lock {lockPath}. A host takes part in one session at a time; wait for that one to finish.",
+        childStillRuns
+            ? $"A program started by the sync session that last used {hostname} ("
+              + (holder is null ? "its lock file names no holder DiskTools can read" : holder.Describe())
+              + $") still runs and holds {lockPath}: that session ended without cleaning up, and the program could still be writing. "
+              + "Wait for it to end, or find it with 'fuser -v' on that file."
+            : $"Another sync session is running with {hostname} as its source or target: "
+              + (holder is null ? "its lock file names no holder DiskTools can read" : holder.Describe())
+              + $" holds the lock {lockPath}. A host takes part in one session at a time; wait for that one to finish.",
         hostname)
 {
     public string LockPath { get; } = lockPath;

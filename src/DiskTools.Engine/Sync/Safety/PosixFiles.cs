@@ -155,17 +155,6 @@ internal static unsafe class PosixFiles
         return false;
     }
 
-    /// <summary>Whether a child started from now on gets <paramref name="fd"/> (clears or sets FD_CLOEXEC).</summary>
-    public static void SetInheritable(int fd, bool inheritable)
-    {
-        const int GetDescriptorFlags = 1, SetDescriptorFlags = 2, CloseOnExecFlag = 1;
-        int flags = Libc.Fcntl(fd, GetDescriptorFlags, 0);
-        if (flags >= 0)
-        {
-            _ = Libc.Fcntl(fd, SetDescriptorFlags, inheritable ? flags & ~CloseOnExecFlag : flags | CloseOnExecFlag);
-        }
-    }
-
     private static PosixStat? StatPath(string path, int flags)
         => Statx.OfPath(path, flags, Statx.BasicStats, out StatxBuffer buffer) == 0 ? From(buffer) : null;
 

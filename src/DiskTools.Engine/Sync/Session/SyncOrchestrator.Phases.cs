@@ -32,8 +32,8 @@ public sealed partial class SyncOrchestrator
             Log(LogLevel.Warning, $"Took over a stale lock left by a session that no longer runs: {stale.Describe()}", ("lock", localLock.Path));
         }
 
-        // The session's own children (rsync, its ssh) inherit the lock: it stays held while any of them lives.
-        source = options.SourceFactory?.Invoke() ?? new LocalExecutor { InheritedDescriptors = [localLock.Descriptor] };
+        // The session's own children (rsync, its ssh) hold the lock's children file: the host stays locked while any of them lives.
+        source = options.SourceFactory?.Invoke() ?? new LocalExecutor { SessionChildrenLock = LocalSessionLock.ChildrenPath(localLock.Path) };
         Session.SourceHostname = TerminalText.Escape(await source.GetHostNameAsync(cancellationToken).ConfigureAwait(false));
 
         Log(LogLevel.Info, $"Connecting to {options.Target.Host}");
