@@ -266,8 +266,35 @@ public sealed class SyncEnvironment : IDisposable
 
         using var flock = Process.Start(new ProcessStartInfo("flock", ["-n", path, "true"]))!;
         flock.WaitForExit();
-        // A source's lock also counts as held while a child of its session holds the children's file.
-        return flock.ExitCode == 0 && !DiskTools.Engine.Sync.Safety.LocalSessionLock.Probe(path).Held;
+        // A source's lock also counts as held while a child of its session holds the children's file: each holds
+        // it open for as long as it lives (taking the lock to find out would get in a starting session's way).
+        return flock.ExitCode == 0 && !IsOpenByAnyProcess(path + ".children");
+    }
+
+    /// <summary>Whether any process has <paramref name="path"/> open, from the descriptors listed under /proc.</summary>
+    public static bool IsOpenByAnyProcess(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        foreach (string fds in Directory.EnumerateDirectories("/proc", "[0-9]*").Select(p => Path.Combine(p, "fd")))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(fds).Any(fd => new FileInfo(fd).LinkTarget == path))
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // The process ended meanwhile.
+            }
+        }
+
+        return false;
     }
 
     /// <summary>rsync processes that work on <paramref name="root"/> (by command line or working directory).</summary>
