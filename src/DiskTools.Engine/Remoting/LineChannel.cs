@@ -6,8 +6,19 @@ namespace DiskTools.Engine.Remoting;
 /// </summary>
 internal sealed class LineChannel
 {
-    private readonly Channel<OutputLine> channel = Channel.CreateUnbounded<OutputLine>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<OutputLine> channel;
     private int openStreams = 2;
+
+    /// <param name="readerRunsOnPump">
+    /// Run the reader's continuation on the pump thread that wrote the line instead of handing it to the
+    /// thread pool. For a chatty local command (rsync's itemized lines) each line would otherwise wake a pool
+    /// thread, and on a small machine the pool's spinning takes CPU from the very transfer being watched.
+    /// Only with <see cref="PumpBlocking"/>, whose dedicated thread may carry the reader's work for a moment.
+    /// </param>
+    public LineChannel(bool readerRunsOnPump = false)
+    {
+        channel = Channel.CreateUnbounded<OutputLine>(new UnboundedChannelOptions { SingleReader = true, AllowSynchronousContinuations = readerRunsOnPump });
+    }
 
     public void Write(OutputStream stream, string text) => channel.Writer.TryWrite(new OutputLine(stream, text));
 
@@ -30,8 +41,8 @@ internal sealed class LineChannel
     }
 
     /// <summary>
-    /// Reads a blocking stream (SSH.NET's channel pipes) line by line on a dedicated thread, so a long
-    /// command does not hold a thread-pool thread.
+    /// Reads a blocking stream (SSH.NET's channel pipes, a local process's pipes) line by line on a dedicated
+    /// thread, so a long command does not hold a thread-pool thread.
     /// </summary>
     public Task PumpBlocking(Stream source, OutputStream stream)
         => Task.Factory.StartNew(
@@ -57,32 +68,4 @@ internal sealed class LineChannel
             CancellationToken.None,
             TaskCreationOptions.LongRunning,
             TaskScheduler.Default);
-
-    /// <summary>Reads a stream line by line into the channel (\n or \r\n terminated; a last unterminated line counts).</summary>
-    public async Task PumpAsync(Stream source, OutputStream stream, CancellationToken cancellationToken)
-    {
-        try
-        {
-            using var reader = new StreamReader(source, System.Text.Encoding.UTF8, detectEncodingFromByteOrderMarks: false);
-            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-            {
-                Write(stream, line);
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            // The reader was abandoned; the channel still completes below.
-        }
-        catch (IOException)
-        {
-            // The pipe broke because the process was killed; what was read is kept.
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        finally
-        {
-            EndOfStream();
-        }
-    }
 }

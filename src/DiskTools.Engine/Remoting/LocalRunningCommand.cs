@@ -6,7 +6,7 @@ internal sealed class LocalRunningCommand : IRunningCommand
     private readonly Process process;
     private readonly bool isGroupLeader;
     private readonly Action<LocalRunningCommand> onDisposed;
-    private readonly LineChannel lines = new();
+    private readonly LineChannel lines = new(readerRunsOnPump: true);
     private readonly Task pumps;
     private readonly Task<string>? wholeStdout;
     private readonly Task<string>? wholeStderr;
@@ -27,9 +27,11 @@ internal sealed class LocalRunningCommand : IRunningCommand
         }
         else
         {
+            // Blocking reads on two threads of their own: an asynchronous read of a pipe goes through the socket
+            // engine and a pool thread for every chunk, which a command printing thousands of lines pays for.
             pumps = Task.WhenAll(
-                lines.PumpAsync(process.StandardOutput.BaseStream, OutputStream.StandardOutput, CancellationToken.None),
-                lines.PumpAsync(process.StandardError.BaseStream, OutputStream.StandardError, CancellationToken.None));
+                lines.PumpBlocking(process.StandardOutput.BaseStream, OutputStream.StandardOutput),
+                lines.PumpBlocking(process.StandardError.BaseStream, OutputStream.StandardError));
         }
     }
 
