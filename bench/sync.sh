@@ -75,6 +75,8 @@ print(f"  itemized changes logged at FULL: {items}")
 PY
 
 rm -rf "$dir/target/@data/tree2"
+# Cold caches for both runs alike: the session's preflight (du) would otherwise warm them for the rsync after it.
+sync; echo 3 > /proc/sys/vm/drop_caches 2>/dev/null || true
 start=$(date +%s.%N)
 rsync -aHAX --numeric-ids --secluded-args -e "ssh -F $dir/ssh_config" "$dir/source/@data/tree/" "disktools-bench:$dir/target/@data/tree2/"
 end=$(date +%s.%N)
