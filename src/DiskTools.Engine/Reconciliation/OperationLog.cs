@@ -3,21 +3,16 @@ using NpgsqlTypes;
 
 namespace DiskTools.Engine.Reconciliation;
 
-/// <summary>Reads and writes sync_operations. Every timestamp is the database's own clock.</summary>
+/// <summary>
+/// Reads and writes sync_operations. A pass's statements (start, finish, fail abandoned) are in
+/// <see cref="ReconciliationSql"/>; the listing that only Get-ReconciliationOperation and Get-ReconciliationStatus
+/// read stays with <see cref="ListAsync"/>. Every timestamp is the database's own clock.
+/// </summary>
 internal static class OperationLog
 {
-    private const string Select = """
-        SELECT o.id, o.repository_id, p.root_path, o.operation_type, o.files_scanned, o.files_added, o.files_updated,
-               o.files_removed, o.files_deferred, o.start_time, o.end_time, o.duration_ms, o.status, o.error_message, o.files_moved
-        FROM sync_operations o JOIN repositories p ON p.id = o.repository_id
-        """;
-
     public static async Task<ReconciliationOperation> StartAsync(NpgsqlConnection connection, Guid rootId, string type, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            WITH o AS (INSERT INTO sync_operations (repository_id, operation_type, status) VALUES ($1, $2, 'running') RETURNING *)
-            {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.StartOperation, connection);
         command.AddValues(rootId, type);
         return (await ReadAsync(command, cancellationToken).ConfigureAwait(false))[0];
     }
@@ -25,14 +20,7 @@ internal static class OperationLog
     /// <summary>Closes an operation: end time and duration from the database clock.</summary>
     public static async Task<ReconciliationOperation> FinishAsync(NpgsqlConnection connection, ReconciliationOperation operation, string? error, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            WITH o AS (
-                UPDATE sync_operations SET files_scanned = $2, files_added = $3, files_updated = $4, files_removed = $5,
-                       files_deferred = $6, status = $7, error_message = $8, files_moved = $9, end_time = clock_timestamp(),
-                       duration_ms = (extract(epoch FROM clock_timestamp() - start_time) * 1000)::bigint
-                WHERE id = $1 RETURNING *)
-            {Select.Replace("FROM sync_operations o", "FROM o", StringComparison.Ordinal)}
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.FinishOperation, connection);
         command.AddValues(operation.Id, operation.FilesScanned, operation.FilesAdded, operation.FilesUpdated, operation.FilesRemoved, operation.FilesDeferred, error is null ? "completed" : "failed");
         command.AddValue(error, NpgsqlDbType.Text);
         command.AddValues(operation.FilesMoved);
@@ -45,11 +33,7 @@ internal static class OperationLog
     /// </summary>
     public static async Task FailAbandonedAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            UPDATE sync_operations SET status = 'failed', end_time = coalesce(end_time, clock_timestamp()),
-                   error_message = coalesce(error_message, 'Interrupted: the process or its database connection ended before the pass finished.')
-            WHERE repository_id = $1 AND status = 'running' AND operation_type <> 'realtime'
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.FailAbandonedOperations, connection);
         command.AddValues(rootId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -58,7 +42,7 @@ internal static class OperationLog
     public static async Task<IReadOnlyList<ReconciliationOperation>> ListAsync(NpgsqlConnection connection, Guid? rootId, int last, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            Select + " WHERE $1::uuid IS NULL OR o.repository_id = $1 ORDER BY o.start_time DESC, o.id DESC LIMIT $2", connection);
+            ReconciliationSql.SelectOperations + " WHERE $1::uuid IS NULL OR o.repository_id = $1 ORDER BY o.start_time DESC, o.id DESC LIMIT $2", connection);
         command.AddValue(rootId, NpgsqlDbType.Uuid);
         command.AddValues(last);
         return await ReadAsync(command, cancellationToken).ConfigureAwait(false);

@@ -11,50 +11,19 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 internal sealed class PassStage
 {
-    /// <summary>
-    /// Settings for the transaction of a whole-set statement (<see cref="RunWholeSetAsync"/>). Its plan must not depend on
-    /// how fresh file_records' statistics are: after a large first pass, or a crash, before autovacuum has run,
-    /// the planner believes a root holds a handful of records and picks a nested loop that compares every
-    /// record with every staged file. These statements compare whole sets, for which a hash or merge join is
-    /// always right, so nested loops are off for them. (No statement timeout applies to them, nor to any other
-    /// statement of the pass: its connection comes from InventoryDatabase.ConnectForPassAsync.)
-    /// </summary>
-    private const string PlanSettings = "SELECT set_config('enable_nestloop', 'off', true)";
-
-    /// <summary>
-    /// A baseline's mtime (r) is the file's (s) as far as the baseline can tell: equal, or the file's truncated to
-    /// the baseline's precision (whole seconds, microseconds or the 100 ns of .NET times). Outside 1677–2262, where
-    /// mtime_ns saturates and so cannot tell two times apart, mod_time is compared instead (to the microsecond, or
-    /// to the second for a baseline in whole seconds).
-    /// </summary>
-    private const string BaselineMtimeMatches = """
-        (CASE WHEN s.mtime_ns NOT BETWEEN -9223372036854775807 AND 9223372036854775806
-              THEN r.mtime_ns = s.mtime_ns AND (r.mod_time = s.mod_time OR r.mod_time = date_trunc('second', s.mod_time))
-              ELSE r.mtime_ns = s.mtime_ns
-                OR (r.mtime_ns % 1000000000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000000000)
-                OR (r.mtime_ns % 1000 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 1000)
-                OR (r.mtime_ns % 100 = 0 AND r.mtime_ns = s.mtime_ns - s.mtime_ns % 100) END)
-        """;
-
     private readonly NpgsqlConnection connection;
 
     public PassStage(NpgsqlConnection connection) => this.connection = connection;
 
     public async Task CreateAsync(CancellationToken cancellationToken)
-        => await ExecuteAsync("""
-            DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_blocked, pg_temp.stage_work, pg_temp.stage_orphans, pg_temp.stage_moves;
-            CREATE TEMP TABLE stage_files (
-                file_path text COLLATE "C" NOT NULL, file_size bigint NOT NULL, mtime_ns bigint NOT NULL,
-                mod_time timestamptz NOT NULL, ctime_ns bigint NOT NULL, inode bigint NOT NULL, dev bigint NOT NULL);
-            CREATE TEMP TABLE stage_blocked (prefix text COLLATE "C" NOT NULL);
-            """, cancellationToken).ConfigureAwait(false);
+        => await ExecuteAsync(ReconciliationSql.CreateStageTables, cancellationToken).ConfigureAwait(false);
 
     /// <summary>Streams every staged file into stage_files with one binary COPY; returns the row count.</summary>
     public async Task<long> CopyAsync(ChannelReader<StagedFile[]> rows, CancellationToken cancellationToken)
     {
         long count = 0;
         await using NpgsqlBinaryImporter importer = await connection.BeginBinaryImportAsync(
-            "COPY stage_files (file_path, file_size, mtime_ns, mod_time, ctime_ns, inode, dev) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+            ReconciliationSql.CopyStagedFiles, cancellationToken).ConfigureAwait(false);
         await foreach (StagedFile[] batch in rows.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             foreach (StagedFile file in batch)
@@ -84,7 +53,7 @@ internal sealed class PassStage
             return;
         }
 
-        await using var command = new NpgsqlCommand("INSERT INTO stage_blocked SELECT CASE WHEN d = '' THEN '' ELSE d || '/' END FROM unnest($1::text[]) d", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.BlockIncompleteDirectories, connection);
         command.AddValues(incompleteDirectories.ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -99,18 +68,8 @@ internal sealed class PassStage
     /// </summary>
     public async Task<long> BuildWorkAsync(Guid rootId, bool hashing, CancellationToken cancellationToken)
     {
-        await ExecuteAsync("ANALYZE pg_temp.stage_files", cancellationToken).ConfigureAwait(false);
-        await RunWholeSetAsync(cancellationToken, $"""
-            CREATE TEMP TABLE stage_work AS
-            SELECT row_number() OVER () AS seq, s.file_path, s.file_size, s.mtime_ns, s.mod_time, s.ctime_ns, s.inode, s.dev, r.id AS record_id,
-                   coalesce(r.inode = 0 AND r.absent_since IS NULL AND r.file_size = s.file_size AND {BaselineMtimeMatches}, false) AS adopt
-            FROM stage_files s
-            LEFT JOIN file_records r ON r.repository_id = $1 AND r.file_path = s.file_path
-            WHERE r.id IS NULL
-               OR (r.file_size, r.mtime_ns, r.ctime_ns, r.inode) IS DISTINCT FROM (s.file_size, s.mtime_ns, s.ctime_ns, s.inode)
-               OR ($2 AND r.content_hash IS NULL AND r.baseline_adopted_at IS NULL)
-               OR r.absent_since IS NOT NULL
-            """, rootId, hashing).ConfigureAwait(false);
+        await ExecuteAsync(ReconciliationSql.AnalyzeStagedFiles, cancellationToken).ConfigureAwait(false);
+        await RunWholeSetAsync(cancellationToken, ReconciliationSql.BuildWork, rootId, hashing).ConfigureAwait(false);
         return await IndexAndCountAsync("stage_work", cancellationToken).ConfigureAwait(false);
     }
 
@@ -120,16 +79,7 @@ internal sealed class PassStage
     /// </summary>
     public async Task<int> AdoptBaselinesAsync(long generation, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            WITH adopted AS (
-                UPDATE file_records r SET inode = w.inode, ctime_ns = w.ctime_ns, dev = w.dev, baseline_adopted_at = now(),
-                       mtime_ns = w.mtime_ns, mod_time = w.mod_time,
-                       last_scanned = now(), scan_generation = $1, updated_at = now()
-                FROM stage_work w WHERE w.adopt AND r.id = w.record_id AND r.inode = 0
-                RETURNING 1),
-            taken AS (DELETE FROM stage_work WHERE adopt)
-            SELECT count(*) FROM adopted
-            """, connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(ReconciliationSql.AdoptBaselines, connection) { CommandTimeout = 0 };
         command.AddValues(generation);
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -137,8 +87,7 @@ internal sealed class PassStage
     /// <summary>One page of stage_work (seq in (after, after + count]).</summary>
     public async Task<List<StagedFile>> ReadWorkAsync(long after, int count, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "SELECT file_path, file_size, mtime_ns, mod_time, ctime_ns, inode, dev FROM stage_work WHERE seq > $1 AND seq <= $2 ORDER BY seq", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.ReadWorkPage, connection);
         command.AddValues(after, after + count);
         var page = new List<StagedFile>(count);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -158,15 +107,7 @@ internal sealed class PassStage
     /// </summary>
     public async Task<long> BuildOrphansAsync(Guid rootId, string scope, DateTimeOffset passStart, CancellationToken cancellationToken)
     {
-        await RunWholeSetAsync(cancellationToken, """
-            CREATE TEMP TABLE stage_orphans AS
-            SELECT row_number() OVER () AS seq, r.id, r.inode, r.file_size, r.mtime_ns
-            FROM file_records r
-            WHERE r.repository_id = $1 AND r.updated_at < $2 AND r.absent_since IS NULL
-              AND ($3 = '' OR starts_with(r.file_path, $3 || '/'))
-              AND NOT EXISTS (SELECT 1 FROM stage_files s WHERE s.file_path = r.file_path)
-              AND NOT EXISTS (SELECT 1 FROM stage_blocked b WHERE starts_with(r.file_path, b.prefix))
-            """, rootId, passStart, scope).ConfigureAwait(false);
+        await RunWholeSetAsync(cancellationToken, ReconciliationSql.BuildOrphans, rootId, passStart, scope).ConfigureAwait(false);
         return await IndexAndCountAsync("stage_orphans", cancellationToken).ConfigureAwait(false);
     }
 
@@ -178,16 +119,9 @@ internal sealed class PassStage
     /// </summary>
     public async Task<long> BuildMovesAsync(CancellationToken cancellationToken)
     {
-        await RunWholeSetAsync(cancellationToken, """
-            CREATE TEMP TABLE stage_moves AS
-            SELECT row_number() OVER () AS seq, o.id, o.seq AS orphan_seq, w.seq AS work_seq, w.file_path, w.ctime_ns, w.inode, w.dev
-            FROM (SELECT *, count(*) OVER (PARTITION BY inode, file_size, mtime_ns) AS n FROM stage_orphans WHERE inode <> 0) o
-            JOIN (SELECT *, count(*) OVER (PARTITION BY inode, file_size, mtime_ns) AS n FROM stage_work WHERE record_id IS NULL) w
-              ON (w.inode, w.file_size, w.mtime_ns) = (o.inode, o.file_size, o.mtime_ns)
-            WHERE o.n = 1 AND w.n = 1
-            """).ConfigureAwait(false);
-        await ExecuteAsync("DELETE FROM stage_work WHERE seq IN (SELECT work_seq FROM stage_moves)", cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync("DELETE FROM stage_orphans WHERE seq IN (SELECT orphan_seq FROM stage_moves)", cancellationToken).ConfigureAwait(false);
+        await RunWholeSetAsync(cancellationToken, ReconciliationSql.BuildMoves).ConfigureAwait(false);
+        await ExecuteAsync(ReconciliationSql.TakeMovesFromWork, cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(ReconciliationSql.TakeMovesFromOrphans, cancellationToken).ConfigureAwait(false);
         return await IndexAndCountAsync("stage_moves", cancellationToken).ConfigureAwait(false);
     }
 
@@ -197,12 +131,7 @@ internal sealed class PassStage
     /// </summary>
     public async Task<int> ApplyMovesAsync(long after, int count, long generation, DateTimeOffset passStart, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            UPDATE file_records r SET file_path = m.file_path, ctime_ns = m.ctime_ns, inode = m.inode, dev = m.dev,
-                   last_scanned = now(), scan_generation = $3, updated_at = now(), updated_utc = now()
-            FROM stage_moves m
-            WHERE m.seq > $1 AND m.seq <= $2 AND r.id = m.id AND r.updated_at < $4 AND r.absent_since IS NULL
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.ApplyMoves, connection);
         command.AddValues(after, after + count, generation, passStart);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -210,7 +139,7 @@ internal sealed class PassStage
     /// <summary>Present records of the root (what a removal threshold is a share of).</summary>
     public async Task<long> CountPresentAsync(Guid rootId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT count(*) FROM file_records WHERE repository_id = $1 AND absent_since IS NULL", connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(ReconciliationSql.CountPresentRecords, connection) { CommandTimeout = 0 };
         command.AddValues(rootId);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
@@ -221,18 +150,7 @@ internal sealed class PassStage
     /// </summary>
     public async Task<(int Kept, int Deleted)> RemoveOrphansAsync(long after, int count, DateTimeOffset passStart, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"""
-            WITH o AS (SELECT id FROM stage_orphans WHERE seq > $1 AND seq <= $2),
-            kept AS (
-                UPDATE file_records r SET absent_since = now(), updated_at = now()
-                FROM o WHERE r.id = o.id AND r.updated_at < $3 AND r.absent_since IS NULL AND {RecordSql.HoldsHistory}
-                RETURNING 1),
-            deleted AS (
-                DELETE FROM file_records r USING o
-                WHERE r.id = o.id AND r.updated_at < $3 AND NOT {RecordSql.HoldsHistory}
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM kept), (SELECT count(*) FROM deleted)
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.RemoveOrphans, connection);
         command.AddValues(after, after + count, passStart);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
@@ -242,7 +160,7 @@ internal sealed class PassStage
     /// <summary>The highest seq of a stage table (rows taken out leave gaps; slices run up to this).</summary>
     public async Task<long> MaxSeqAsync(string table, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand($"SELECT coalesce(max(seq), 0) FROM pg_temp.{table}", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.MaxStageSeq(table), connection);
         return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
@@ -258,11 +176,11 @@ internal sealed class PassStage
             return;
         }
 
-        await using var command = new NpgsqlCommand("SELECT reltuples FROM pg_class WHERE oid = 'file_records'::regclass", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.EstimateRecordRows, connection);
         float estimate = (float)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (estimate < 0 || changedRows > estimate * 0.1)
         {
-            await using var analyze = new NpgsqlCommand("ANALYZE file_records", connection) { CommandTimeout = 0 };
+            await using var analyze = new NpgsqlCommand(ReconciliationSql.AnalyzeRecords, connection) { CommandTimeout = 0 };
             await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -273,7 +191,7 @@ internal sealed class PassStage
         {
             try
             {
-                await ExecuteAsync("DROP TABLE IF EXISTS pg_temp.stage_files, pg_temp.stage_blocked, pg_temp.stage_work, pg_temp.stage_orphans, pg_temp.stage_moves", CancellationToken.None).ConfigureAwait(false);
+                await ExecuteAsync(ReconciliationSql.DropStageTables, CancellationToken.None).ConfigureAwait(false);
             }
             catch (NpgsqlException)
             {
@@ -284,15 +202,16 @@ internal sealed class PassStage
 
     private async Task<long> IndexAndCountAsync(string table, CancellationToken cancellationToken)
     {
-        await ExecuteAsync($"CREATE INDEX ON pg_temp.{table} (seq)", cancellationToken).ConfigureAwait(false);
-        await using var count = new NpgsqlCommand($"SELECT count(*) FROM pg_temp.{table}", connection) { CommandTimeout = 0 };
+        await ExecuteAsync(ReconciliationSql.IndexStageSeq(table), cancellationToken).ConfigureAwait(false);
+        await using var count = new NpgsqlCommand(ReconciliationSql.CountStageRows(table), connection) { CommandTimeout = 0 };
         return (long)(await count.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }
 
+    /// <summary>Runs one whole-set statement in a transaction of its own under <see cref="ReconciliationSql.WholeSetPlanSettings"/>.</summary>
     private async Task RunWholeSetAsync(CancellationToken cancellationToken, string sql, params object?[] parameters)
     {
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var settings = new NpgsqlCommand(PlanSettings, connection, transaction))
+        await using (var settings = new NpgsqlCommand(ReconciliationSql.WholeSetPlanSettings, connection, transaction))
         {
             await settings.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }

@@ -14,7 +14,7 @@ internal static class RecordWriter
             return (0, 0);
         }
 
-        await using var command = new NpgsqlCommand(RecordSql.UpsertArrays, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.UpsertArrays, connection);
         command.AddValues(rootId, generation, files.Select(f => f.Path).ToArray(), files.Select(f => f.Size).ToArray());
         command.AddValue(files.Select(f => f.ModTimeMicros).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.TimestampTz);
         command.AddValues(files.Select(f => f.ModifiedNs).ToArray(), files.Select(f => f.ChangedNs).ToArray(), files.Select(f => unchecked((long)f.Inode)).ToArray(), files.Select(f => unchecked((long)f.Device)).ToArray());
@@ -25,7 +25,7 @@ internal static class RecordWriter
     /// <summary>Upserts stage_work rows (after, after + count] server-side (no hashing).</summary>
     public static async Task<(int Added, int Updated)> UpsertFromWorkAsync(NpgsqlConnection connection, Guid rootId, long generation, long after, int count, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(RecordSql.UpsertFromWork, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.UpsertFromWork, connection);
         command.AddValues(rootId, generation, after, after + count);
         return await ReadCountsAsync(command, cancellationToken).ConfigureAwait(false);
     }
@@ -42,19 +42,7 @@ internal static class RecordWriter
             return 0;
         }
 
-        string match = subtree
-            ? "r.id IN (SELECT f.id FROM file_records f, unnest($2::text[]) p WHERE f.repository_id = $1 AND (f.file_path = p OR starts_with(f.file_path, p || '/')))"
-            : "r.repository_id = $1 AND r.path_digest = ANY (SELECT disktools_path_digest(p) FROM unnest($2::text[]) p)";
-        await using var command = new NpgsqlCommand($"""
-            WITH kept AS (
-                UPDATE file_records r SET absent_since = now(), updated_at = now()
-                WHERE {match} AND r.absent_since IS NULL AND {RecordSql.HoldsHistory}
-                RETURNING 1),
-            deleted AS (
-                DELETE FROM file_records r WHERE {match} AND NOT {RecordSql.HoldsHistory}
-                RETURNING 1)
-            SELECT (SELECT count(*) FROM kept) + (SELECT count(*) FROM deleted)
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.RemoveRecords(subtree), connection);
         command.AddValues(rootId, paths.ToArray());
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
     }

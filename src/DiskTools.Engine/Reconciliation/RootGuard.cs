@@ -60,8 +60,7 @@ internal static class RootGuard
 
         if (recorded != now)
         {
-            await using var command = new NpgsqlCommand(
-                "UPDATE repositories SET root_fs_type = $2, root_fs_id = $3, root_inode = $4, root_identity_utc = now() WHERE id = $1", connection);
+            await using var command = new NpgsqlCommand(ReconciliationSql.WriteRootIdentity, connection);
             command.AddValues(inventoryRoot.Id, now.FsType);
             command.AddValue(now.FsId, NpgsqlDbType.Text);
             command.AddValues(unchecked((long)now.Inode));
@@ -113,7 +112,7 @@ internal static class RootGuard
 
     private static async Task<RootIdentity?> ReadAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT root_fs_type, root_fs_id, root_inode FROM repositories WHERE id = $1", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.ReadRootIdentity, connection);
         command.AddValues(rootId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false) || reader.IsDBNull(0))

@@ -322,7 +322,7 @@ public sealed class WatchSession
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         if (counts.IsEmpty)
         {
-            await using var drop = new NpgsqlCommand("DELETE FROM sync_operations WHERE id = $1", connection);
+            await using var drop = new NpgsqlCommand(ReconciliationSql.DeleteOperation, connection);
             drop.AddValues(operation.Id);
             await drop.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return;

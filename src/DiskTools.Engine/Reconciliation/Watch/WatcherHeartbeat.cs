@@ -14,15 +14,7 @@ internal static class WatcherHeartbeat
 
     public static async Task BeatAsync(NpgsqlConnection connection, Guid rootId, DateTimeOffset? nextReconciliation, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO repository_watchers (repository_id, host_name, process_id, stale_after, next_reconciliation)
-            VALUES ($1, $2, $3, $4, $5)
-            ON CONFLICT (repository_id) DO UPDATE SET heartbeat_at = now(), host_name = EXCLUDED.host_name,
-                process_id = EXCLUDED.process_id, stale_after = EXCLUDED.stale_after,
-                next_reconciliation = EXCLUDED.next_reconciliation,
-                started_at = CASE WHEN repository_watchers.process_id = EXCLUDED.process_id AND repository_watchers.host_name = EXCLUDED.host_name
-                                  THEN repository_watchers.started_at ELSE now() END
-            """, connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.BeatWatcher, connection);
         command.AddValues(rootId, Environment.MachineName, Environment.ProcessId, StaleAfter);
         command.AddValue(nextReconciliation, NpgsqlDbType.TimestampTz);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -30,8 +22,7 @@ internal static class WatcherHeartbeat
 
     public static async Task RemoveAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            "DELETE FROM repository_watchers WHERE repository_id = $1 AND host_name = $2 AND process_id = $3", connection);
+        await using var command = new NpgsqlCommand(ReconciliationSql.RemoveWatcher, connection);
         command.AddValues(rootId, Environment.MachineName, Environment.ProcessId);
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -39,7 +30,7 @@ internal static class WatcherHeartbeat
     /// <summary>"process N on HOST" for the root's watcher, from its row; null when it has none.</summary>
     public static async Task<string?> DescribeAsync(NpgsqlConnection connection, Guid rootId, CancellationToken cancellationToken)
     {
-        await using NpgsqlCommand command = new NpgsqlCommand("SELECT host_name, process_id FROM repository_watchers WHERE repository_id = $1", connection).AddValues(rootId);
+        await using NpgsqlCommand command = new NpgsqlCommand(ReconciliationSql.DescribeWatcher, connection).AddValues(rootId);
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? $"process {reader.GetInt32(1)} on {reader.GetString(0)}" : null;
     }
