@@ -63,12 +63,7 @@ public static class InventoryImporter
         InventoryRoot inventoryRoot = await RootStore.RegisterAsync(database, rootPath, withRecordsPartition: false, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var create = new NpgsqlCommand("""
-            CREATE TEMP TABLE import_rows (
-                row_number bigint NOT NULL, file_path text COLLATE "C" NOT NULL, file_size bigint NOT NULL,
-                mod_time timestamptz NOT NULL, mtime_ns bigint NOT NULL, accessed timestamptz,
-                path_digest bytea NOT NULL) ON COMMIT DROP
-            """, connection, transaction))
+        await using (var create = new NpgsqlCommand(ImportSql.CreateImportRows, connection, transaction))
         {
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -81,7 +76,7 @@ public static class InventoryImporter
             // Rows are encoded here as PostgreSQL's binary COPY stream and sent in large blocks: writing them
             // field by field through the driver cost more than reading and checking them.
             await using NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(
-                "COPY import_rows (row_number, file_path, file_size, mod_time, mtime_ns, accessed, path_digest) FROM STDIN (FORMAT BINARY)", cancellationToken).ConfigureAwait(false);
+                ImportSql.CopyImportRows, cancellationToken).ConfigureAwait(false);
             try
             {
                 var rows = new ArrayBufferWriter<byte>(CopyBlockBytes + (64 << 10));
@@ -148,13 +143,12 @@ public static class InventoryImporter
         }
 
         long inserted, updated;
-        // The de-duplicating sort and the insert's hash tables fit in memory instead of spilling.
-        await using (var memory = new NpgsqlCommand("SET LOCAL work_mem = '256MB'", connection, transaction))
+        await using (var memory = new NpgsqlCommand(ImportSql.WriteWorkMemory, connection, transaction))
         {
             await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        if (await RootPartition.TryLoadWholeAsync(connection, transaction, inventoryRoot.Id, RecordColumns, NewRecordsSql, cancellationToken).ConfigureAwait(false) is { } loaded)
+        if (await RootPartition.TryLoadWholeAsync(connection, transaction, inventoryRoot.Id, cancellationToken).ConfigureAwait(false) is { } loaded)
         {
             inserted = loaded;
             updated = 0;
@@ -169,11 +163,10 @@ public static class InventoryImporter
         await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
 
-        // A bulk load leaves the inventory's statistics describing the table before it: the next pass or
-        // ingest would be planned for a table a fraction of its size. Measure it now.
+        // See ImportSql.AnalyzeRecords for why a bulk load is measured at once.
         if (inserted + updated > 0)
         {
-            await using var analyze = new NpgsqlCommand("ANALYZE file_records", connection) { CommandTimeout = 0 };
+            await using var analyze = new NpgsqlCommand(ImportSql.AnalyzeRecords, connection) { CommandTimeout = 0 };
             await analyze.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -191,37 +184,10 @@ public static class InventoryImporter
         };
     }
 
-    /// <summary>The columns of file_records an import fills (besides id and repository_id), in <see cref="NewRecordsSql"/>'s order.</summary>
-    private const string RecordColumns = "file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, last_accessed, last_accessed_source, updated_utc";
-
-    /// <summary>
-    /// The staged rows as new records, one per path (the last row for a path wins). A new record has inode and
-    /// device 0, so the next pass examines its file.
-    /// </summary>
-    private const string NewRecordsSql = """
-        SELECT DISTINCT ON (path_digest) file_path, file_size, mod_time, mtime_ns, mtime_ns, 0::bigint, 0::bigint, accessed,
-               CASE WHEN accessed IS NULL THEN NULL ELSE 'initial_scan'::file_access_source END, now()
-        FROM import_rows ORDER BY path_digest, row_number DESC
-        """;
-
     /// <summary>Upserts the staged rows into a root that already has records (or may get them meanwhile).</summary>
     private static async Task<(long Inserted, long Updated)> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
     {
-        // The rows reach the insert in the order of file_records' unique key (root, path digest), one per
-        // key (the last row for a path wins): each insert then lands on the index page the previous one
-        // touched instead of a random one, which made a million-row import about a quarter faster.
-        await using var upsert = new NpgsqlCommand($"""
-            WITH written AS (
-                INSERT INTO file_records AS r (repository_id, {RecordColumns})
-                SELECT $1, rows.* FROM ({NewRecordsSql}) AS rows
-                ON CONFLICT (repository_id, path_digest) DO UPDATE SET
-                    last_accessed = EXCLUDED.last_accessed, last_accessed_source = 'initial_scan', updated_utc = now()
-                WHERE EXCLUDED.last_accessed > r.last_accessed OR (r.last_accessed IS NULL AND EXCLUDED.last_accessed IS NOT NULL)
-                -- A partitioned table returns no system columns (xmax): a record this transaction created carries its
-                -- start time, which no record written before it can.
-                RETURNING (r.created_at = now()) AS inserted)
-            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written
-            """, connection, transaction);
+        await using var upsert = new NpgsqlCommand(ImportSql.MergeRecords, connection, transaction);
         upsert.CommandTimeout = 0;
         upsert.AddValues(rootId);
         await using NpgsqlDataReader result = await upsert.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
