@@ -189,7 +189,7 @@ internal static class ReconciliationSql
     /// A record whose loss could not be undone by a rescan: a tier state, or access history. When its file is
     /// gone it is kept and marked absent (absent_since), never deleted.
     /// </summary>
-    public const string HoldsHistory = "(r.tier_state <> 'none' OR r.access_count > 0 OR r.last_accessed IS NOT NULL)";
+    private const string HoldsHistory = "(r.tier_state <> 'none' OR r.access_count > 0 OR r.last_accessed IS NOT NULL)";
 
     /// <summary>
     /// The upsert tail. The WHERE makes an upsert of an unchanged file a no-op that writes no row version;
