@@ -20,15 +20,7 @@ internal static class AuditCursorStore
     /// <summary>Claims the volume for the tenant on first use; refuses a volume another tenant owns.</summary>
     public static async Task EnsureOwnerAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            WITH claimed AS (
-                INSERT INTO lucid_audit_volumes (volume_id, tenant_id) VALUES ($1, $2) ON CONFLICT (volume_id) DO NOTHING
-                RETURNING tenant_id)
-            SELECT tenant_id FROM claimed
-            UNION ALL
-            SELECT tenant_id FROM lucid_audit_volumes WHERE volume_id = $1
-            LIMIT 1
-            """, connection);
+        await using var command = new NpgsqlCommand(AuditSql.ClaimVolumeOwner, connection);
         command.AddValues(rootId, tenant);
         string owner = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (!string.Equals(owner, tenant, StringComparison.Ordinal))
@@ -42,11 +34,7 @@ internal static class AuditCursorStore
     /// <summary>Every cursor of the volume, keyed by node and begin stem.</summary>
     public static async Task<Dictionary<(string Node, string Stem), StoredCursor>> LoadAsync(NpgsqlConnection connection, string tenant, Guid rootId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT id, node_id, begin_stem, audit_file, staged_position, staged_line, fingerprint, fingerprint_length,
-                   staged_line > last_event_id OR staged_position > last_position, set_aside_utc IS NOT NULL
-            FROM lucid_audit_cursor WHERE tenant_id = $1 AND volume_id = $2
-            """, connection);
+        await using var command = new NpgsqlCommand(AuditSql.LoadCursors, connection);
         command.AddValues(tenant, rootId);
         var cursors = new Dictionary<(string, string), StoredCursor>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -68,11 +56,7 @@ internal static class AuditCursorStore
             return;
         }
 
-        await using var command = new NpgsqlCommand("""
-            INSERT INTO lucid_audit_cursor (tenant_id, volume_id, node_id, begin_stem, audit_file)
-            SELECT $1, $2, n, s, f FROM unnest($3::text[], $4::text[], $5::text[]) AS t(n, s, f)
-            ON CONFLICT ON CONSTRAINT lucid_audit_cursor_key DO NOTHING
-            """, connection);
+        await using var command = new NpgsqlCommand(AuditSql.CreateCursors, connection);
         command.AddValues(tenant, rootId, logs.Select(l => l.NodeId).ToArray(), logs.Select(l => l.BeginStem).ToArray(), logs.Select(l => l.RelativePath).ToArray());
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
@@ -84,7 +68,7 @@ internal static class AuditCursorStore
     public static async Task<bool> SetAsideAsync(NpgsqlConnection connection, StoredCursor cursor, string reason, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand(
-            "UPDATE lucid_audit_cursor SET set_aside_utc = now(), set_aside_reason = $2 WHERE id = $1 AND set_aside_utc IS NULL", connection);
+            AuditSql.SetCursorAside, connection);
         command.AddValues(cursor.Id, reason);
         return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
     }
@@ -102,7 +86,7 @@ internal static class AuditCursorStore
         {
             try
             {
-                await using (var savepoint = new NpgsqlCommand("SAVEPOINT stage_chunk", connection, transaction))
+                await using (var savepoint = new NpgsqlCommand(AuditSql.SavepointStageChunk, connection, transaction))
                 {
                     await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
                 }
@@ -117,16 +101,12 @@ internal static class AuditCursorStore
 
             // The chunk's age, for retention (rows carry no timestamp of their own).
             await using var chunk = new NpgsqlCommand(
-                "INSERT INTO lucid_audit_staged_chunks (cursor_id, first_line, last_line) VALUES ($1, $2, $3)", connection, transaction);
+                AuditSql.RecordStagedChunk, connection, transaction);
             chunk.AddValues(from.Id, from.Staged.LineCount + 1, to.LineCount);
             await chunk.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await using (var command = new NpgsqlCommand("""
-            UPDATE lucid_audit_cursor
-            SET staged_position = $2, staged_line = $3, fingerprint = $4, fingerprint_length = $5, audit_file = $6
-            WHERE id = $1 AND staged_position = $7 AND staged_line = $8
-            """, connection, transaction))
+        await using (var command = new NpgsqlCommand(AuditSql.MoveStagedPosition, connection, transaction))
         {
             command.AddValues(from.Id, to.Position, to.LineCount, to.Fingerprint, to.FingerprintLength, to.AuditFile, from.Staged.Position, from.Staged.LineCount);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
@@ -148,7 +128,7 @@ internal static class AuditCursorStore
         // Encoded before the COPY starts, so the connection streams a ready buffer.
         var rows = new ArrayBufferWriter<byte>(Math.Max(256, events.Count * 128));
         StagingCopyEncoder.Encode(rows, cursorId, events);
-        await using NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(StagingCopyEncoder.CopyCommand, cancellationToken).ConfigureAwait(false);
+        await using NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(AuditSql.CopyStaging, cancellationToken).ConfigureAwait(false);
         await copy.WriteAsync(rows.WrittenMemory, cancellationToken).ConfigureAwait(false);
     }
 
@@ -162,7 +142,7 @@ internal static class AuditCursorStore
         {
             (int start, int count) = pending.Pop();
             var part = new ArraySegment<StagedAuditEvent>(all, start, count);
-            await using (var savepoint = new NpgsqlCommand("SAVEPOINT stage_chunk", connection, transaction))
+            await using (var savepoint = new NpgsqlCommand(AuditSql.SavepointStageChunk, connection, transaction))
             {
                 await savepoint.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -189,7 +169,7 @@ internal static class AuditCursorStore
 
     private static async Task RollbackToAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken)
     {
-        await using var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT stage_chunk", connection, transaction);
+        await using var rollback = new NpgsqlCommand(AuditSql.RollbackStageChunk, connection, transaction);
         await rollback.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 }

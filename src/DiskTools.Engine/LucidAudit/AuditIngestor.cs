@@ -332,19 +332,7 @@ public sealed class AuditIngestor
 
     private async Task RemoveOldStagingAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
-        // Retention works on staged chunks (one row per staging transaction), so a pass with nothing old
-        // reads a small table and deletes nothing; an old, applied chunk's rows go by primary-key range.
-        await using var command = new NpgsqlCommand("""
-            WITH old AS (
-                DELETE FROM lucid_audit_staged_chunks k
-                USING lucid_audit_cursor c
-                WHERE c.id = k.cursor_id AND c.tenant_id = $1 AND c.volume_id = $2
-                  AND k.staged_utc < now() - $3::interval AND k.last_line <= c.last_event_id
-                RETURNING k.cursor_id, k.first_line, k.last_line)
-            DELETE FROM staging_lucid_audit s
-            USING old
-            WHERE s.cursor_id = old.cursor_id AND s.line_number BETWEEN old.first_line AND old.last_line
-            """, connection) { CommandTimeout = 0 };
+        await using var command = new NpgsqlCommand(AuditSql.RemoveOldStaging, connection) { CommandTimeout = 0 };
         command.AddValues(options.Tenant, inventoryRoot.Id, options.StagingRetention);
         int removed = await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         if (removed > 0)

@@ -8,9 +8,6 @@ namespace DiskTools.Engine.LucidAudit;
 /// </summary>
 internal static class StagingCopyEncoder
 {
-    public const string CopyCommand =
-        "COPY staging_lucid_audit (cursor_id, line_number, event_utc, action, entry_path, entry_digest, target_path, user_name) FROM STDIN (FORMAT BINARY)";
-
     // "PGCOPY\n\xff\r\n\0", then flags and header-extension length (both 0).
     private static ReadOnlySpan<byte> Header => [0x50, 0x47, 0x43, 0x4F, 0x50, 0x59, 0x0A, 0xFF, 0x0D, 0x0A, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
 

@@ -44,15 +44,7 @@ public static class UnmatchedAuditEvents
         var list = new List<UnmatchedAuditEvent>();
         foreach (InventoryRoot inventoryRoot in roots.OrderBy(r => r.RootPath, StringComparer.Ordinal))
         {
-            await using var command = new NpgsqlCommand("""
-                SELECT u.tenant_id, c.node_id, c.audit_file, u.line_number, u.event_utc, a.name, u.entry_path, u.target_path, u.user_name, u.queued_utc
-                FROM lucid_audit_unmatched u
-                JOIN lucid_audit_cursor c ON c.id = u.cursor_id
-                JOIN lucid_audit_actions a ON a.action = u.action
-                WHERE u.volume_id = $1
-                ORDER BY u.event_utc DESC, u.cursor_id DESC, u.line_number DESC
-                LIMIT $2
-                """, connection);
+            await using var command = new NpgsqlCommand(InventoryQuerySql.ListUnmatched, connection);
             command.AddValues(inventoryRoot.Id, last);
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
