@@ -40,17 +40,7 @@ public static class InventoryQueries
     /// <summary>Streams the records that match every condition given (null: no condition), by root and path.</summary>
     internal static async Task ReadRecordsAsync(NpgsqlConnection connection, Guid? rootId, string? pathRegex, string? hash, long[]? ids, Action<FileRecord> emit, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("""
-            SELECT f.id, f.repository_id, p.root_path, f.file_path, f.file_size, f.mod_time, f.mtime_ns, f.ctime_ns, f.inode, f.dev,
-                   f.content_hash, f.last_scanned, f.scan_generation, f.created_at, f.updated_at,
-                   f.last_accessed, f.last_accessed_source::text, f.access_count, f.tier_state::text
-            FROM file_records f JOIN repositories p ON p.id = f.repository_id
-            WHERE ($1::uuid IS NULL OR f.repository_id = $1)
-              AND ($2::text IS NULL OR f.file_path ~ $2)
-              AND ($3::text IS NULL OR f.content_hash = $3)
-              AND ($4::bigint[] IS NULL OR f.id = ANY ($4))
-            ORDER BY p.root_path, f.file_path
-            """, connection);
+        await using var command = new NpgsqlCommand(InventoryQuerySql.ReadRecords, connection);
         command.AddValue(rootId, NpgsqlDbType.Uuid);
         command.AddValue(pathRegex, NpgsqlDbType.Text);
         command.AddValue(hash, NpgsqlDbType.Text);
@@ -108,11 +98,7 @@ public static class InventoryQueries
         var list = new List<ReconciliationStatus>();
         foreach (InventoryRoot inventoryRoot in roots)
         {
-            await using var command = new NpgsqlCommand("""
-                SELECT (SELECT count(*) FROM file_records WHERE repository_id = $1),
-                       w.heartbeat_at > now() - w.stale_after, w.host_name, w.process_id, w.heartbeat_at, w.next_reconciliation
-                FROM (SELECT 1) one LEFT JOIN repository_watchers w ON w.repository_id = $1
-                """, connection);
+            await using var command = new NpgsqlCommand(InventoryQuerySql.RootStatus, connection);
             command.AddValues(inventoryRoot.Id);
             long total;
             bool watching;

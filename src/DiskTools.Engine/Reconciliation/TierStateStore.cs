@@ -25,11 +25,7 @@ public static class TierStateStore
     {
         InventoryRoot inventoryRoot = await RootStore.RequireAsync(database, Reconciler.NormaliseRoot(root), cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = new NpgsqlCommand("""
-            SELECT p.path, f.id FROM unnest($2::text[]) WITH ORDINALITY AS p(path, n)
-            LEFT JOIN file_records f ON f.repository_id = $1 AND f.path_digest = disktools_path_digest(p.path)
-            ORDER BY p.n
-            """, connection);
+        await using var command = new NpgsqlCommand(InventoryQuerySql.FindRecordIds, connection);
         command.AddValues(inventoryRoot.Id, relativePaths.Select(p => p.Trim('/')).ToArray());
         var found = new List<(long, string)>();
         await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
@@ -58,10 +54,7 @@ public static class TierStateStore
         await MigrationRunner.EnsureCurrentAsync(database, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         var updated = new HashSet<long>();
-        await using (var command = new NpgsqlCommand("""
-            UPDATE file_records SET tier_state = $2::file_tier_state, updated_utc = now()
-            WHERE id = ANY ($1) RETURNING id
-            """, connection))
+        await using (var command = new NpgsqlCommand(InventoryQuerySql.SetTierState, connection))
         {
             command.AddValues(ids.Distinct().ToArray(), ToText(state));
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
