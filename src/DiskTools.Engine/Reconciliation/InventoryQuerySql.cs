@@ -2,8 +2,9 @@ namespace DiskTools.Engine.Reconciliation;
 
 /// <summary>
 /// The SQL of the inventory query cmdlets: Get-FileRecord, Get-ReconciliationStatus, Get-UnmatchedAuditEvent
-/// and Set-FileTierState (the operation log's own reads stay with <see cref="OperationLog"/>). Its statements
-/// live only here; the callers bind parameters and map rows.
+/// and Set-FileTierState. Its statements live only here; the callers bind parameters and map rows. The
+/// operations Get-ReconciliationOperation lists are read through <see cref="OperationLog"/>, which the
+/// reconciliation pass writes, so that statement stays with the pass's SQL.
 /// </summary>
 internal static class InventoryQuerySql
 {
