@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 using DiskTools.Module.Tests.Infrastructure;
 
 namespace DiskTools.Module.Tests.Launcher;
@@ -11,9 +9,7 @@ internal sealed class LauncherProcess : IDisposable
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process process;
-    private readonly StringBuilder stdout = new();
-    private readonly StringBuilder stderr = new();
-    private readonly object gate = new();
+    private readonly CapturedOutput output;
 
     private LauncherProcess(IEnumerable<string> args)
     {
@@ -31,8 +27,7 @@ internal sealed class LauncherProcess : IDisposable
 
         start.Environment.Remove("DISKTOOLS_MODULE"); // the launcher must find the module it was built with
         process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
+        output = new CapturedOutput(process);
         if (!File.Exists(ModuleSession.LauncherPath))
         {
             throw new InvalidOperationException($"No launcher at {ModuleSession.LauncherPath}; run ./build.sh build first.");
@@ -44,27 +39,10 @@ internal sealed class LauncherProcess : IDisposable
         process.BeginErrorReadLine();
     }
 
-    public string Stdout
-    {
-        get
-        {
-            lock (gate)
-            {
-                return stdout.ToString();
-            }
-        }
-    }
+    public string Stdout => output.Stdout;
 
-    public string Stderr
-    {
-        get
-        {
-            lock (gate)
-            {
-                return stderr.ToString();
-            }
-        }
-    }
+    public string Stderr => output.Stderr;
+
 
     public int Id => process.Id;
 
@@ -104,13 +82,7 @@ internal sealed class LauncherProcess : IDisposable
         }
     }
 
-    public void Signal(int signal)
-    {
-        if (Kill(process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
+    public void Signal(int signal) => CapturedOutput.Signal(process, signal);
 
     public void Dispose()
     {
@@ -121,22 +93,6 @@ internal sealed class LauncherProcess : IDisposable
 
         process.Dispose();
     }
-
-    private void Append(StringBuilder target, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (gate)
-        {
-            target.Append(line).Append('\n');
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
 
 internal sealed record LauncherResult(int ExitCode, string Stdout, string Stderr)

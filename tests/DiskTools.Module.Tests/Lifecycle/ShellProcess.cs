@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
-using System.Text;
 using DiskTools.Module.Tests.Infrastructure;
 using DiskTools.TestFixtures;
 
@@ -20,9 +18,7 @@ public enum Shell
 internal sealed class ShellProcess : IDisposable
 {
     private readonly Process process;
-    private readonly StringBuilder stdout = new();
-    private readonly StringBuilder stderr = new();
-    private readonly object gate = new();
+    private readonly CapturedOutput output;
     private readonly TaskCompletionSource<DateTimeOffset> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ShellProcess(Shell shell, string script, IEnumerable<string> args)
@@ -59,8 +55,7 @@ internal sealed class ShellProcess : IDisposable
         start.Environment["DISKTOOLS_TEST_MANIFEST"] = ModuleSession.LocateManifest();
         start.Environment.Remove("DISKTOOLS_MODULE");
         process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => Append(stdout, e.Data);
-        process.ErrorDataReceived += (_, e) => Append(stderr, e.Data);
+        output = new CapturedOutput(process);
         process.Exited += (_, _) => exited.TrySetResult(DateTimeOffset.UtcNow);
         process.Start();
         process.BeginOutputReadLine();
@@ -100,27 +95,10 @@ internal sealed class ShellProcess : IDisposable
         return dll is null ? (shim, null) : (Prerequisite.FindExecutable("dotnet") ?? "dotnet", dll);
     }
 
-    public string Stdout
-    {
-        get
-        {
-            lock (gate)
-            {
-                return stdout.ToString();
-            }
-        }
-    }
+    public string Stdout => output.Stdout;
 
-    public string Stderr
-    {
-        get
-        {
-            lock (gate)
-            {
-                return stderr.ToString();
-            }
-        }
-    }
+    public string Stderr => output.Stderr;
+
 
     /// <summary>When the process ended (as the test saw it), once it has.</summary>
     public Task<DateTimeOffset> Exited => exited.Task;
@@ -178,13 +156,7 @@ internal sealed class ShellProcess : IDisposable
         return process.ExitCode;
     }
 
-    public void Signal(int signal)
-    {
-        if (Kill(process.Id, signal) != 0)
-        {
-            throw new InvalidOperationException($"kill({process.Id}, {signal}) failed: errno {Marshal.GetLastPInvokeError()}");
-        }
-    }
+    public void Signal(int signal) => CapturedOutput.Signal(process, signal);
 
     public override string ToString() => $"--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
 
@@ -198,20 +170,4 @@ internal sealed class ShellProcess : IDisposable
 
         process.Dispose();
     }
-
-    private void Append(StringBuilder target, string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (gate)
-        {
-            target.Append(line).Append('\n');
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static extern int Kill(int pid, int signal);
 }
