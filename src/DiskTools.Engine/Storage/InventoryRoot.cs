@@ -5,10 +5,13 @@ namespace DiskTools.Engine.Storage;
 /// <summary>A root directory registered in the inventory; its files are recorded relative to it.</summary>
 public sealed record InventoryRoot(Guid Id, string RootPath, DateTimeOffset CreatedAt);
 
-/// <summary>Registers and looks up roots (roots). Shared by every inventory feature.</summary>
+/// <summary>Registers and looks up inventory roots. Shared by every inventory feature.</summary>
 public static class RootStore
 {
     public const string NotRegisteredId = "InventoryRootNotFound";
+
+    /// <summary>A root that could be neither inserted nor read back (it should never happen; retried first).</summary>
+    public const string RegisterFailedId = "InventoryRootRegistrationFailed";
 
     /// <summary>Returns the root for <paramref name="rootPath"/>, registering it (and its partition of file_records) on first use.</summary>
     public static Task<InventoryRoot> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
@@ -33,12 +36,25 @@ public static class RootStore
             LIMIT 1
             """, connection);
         command.AddValues(rootPath);
-        InventoryRoot inventoryRoot;
-        await using (NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        InventoryRoot? registered = null;
+        // Two registrations of one new root at once: the second's INSERT waits for the first to commit and then
+        // inserts nothing, while its SELECT still reads the snapshot taken before that commit, so the statement
+        // returns no row. Run again: the next statement's snapshot sees the committed root.
+        for (int attempt = 0; registered is null; attempt++)
         {
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            inventoryRoot = Read(reader);
+            await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                registered = Read(reader);
+            }
+            else if (attempt == 2)
+            {
+                throw new DiskToolsException(RegisterFailedId, ErrorKind.InvalidOperation,
+                    $"'{rootPath}' could not be registered in {database.Description}: the root was neither inserted nor found.", rootPath);
+            }
         }
+
+        InventoryRoot inventoryRoot = registered;
 
         if (withRecordsPartition)
         {
@@ -88,7 +104,7 @@ public static class RootStore
     public static async Task<InventoryRoot> RequireAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
         => await FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false)
            ?? throw new DiskToolsException(NotRegisteredId, ErrorKind.ObjectNotFound,
-               $"'{rootPath}' is not a inventoryRoot in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
+               $"'{rootPath}' is not a registered root in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
 
     private static InventoryRoot Read(NpgsqlDataReader reader)
         => new(reader.GetGuid(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2));
