@@ -109,9 +109,10 @@ public sealed class LocalExecutor : ICommandExecutor
             // flock(1) opens the file, takes the shared lock and execs what follows, which keeps the descriptor:
             // the lock lives exactly as long as the command and its children. In front of setsid, so that a
             // missing program still reports setsid's 127, not flock's own exit code.
-            prefix.AddRange([flock ?? throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
+            string holder = flock ?? throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
                 $"Cannot start '{command.Program}' on {Target}: flock (util-linux) is not installed, and a session's children must hold its lock.",
-                command.Program), "--shared", "--no-fork", "--", SessionChildrenLock]);
+                command.Program);
+            prefix.AddRange([holder, "--shared", "--no-fork", "--", SessionChildrenLock]);
         }
 
         if (setsid is not null)

@@ -36,16 +36,16 @@ public static class RootStore
             LIMIT 1
             """, connection);
         command.AddValues(rootPath);
-        InventoryRoot? registered = null;
+        InventoryRoot? inventoryRoot = null;
         // Two registrations of one new root at once: the second's INSERT waits for the first to commit and then
         // inserts nothing, while its SELECT still reads the snapshot taken before that commit, so the statement
         // returns no row. Run again: the next statement's snapshot sees the committed root.
-        for (int attempt = 0; registered is null; attempt++)
+        for (int attempt = 0; inventoryRoot is null; attempt++)
         {
             await using NpgsqlDataReader reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                registered = Read(reader);
+                inventoryRoot = Read(reader);
             }
             else if (attempt == 2)
             {
@@ -53,8 +53,6 @@ public static class RootStore
                     $"'{rootPath}' could not be registered in {database.Description}: the root was neither inserted nor found.", rootPath);
             }
         }
-
-        InventoryRoot inventoryRoot = registered;
 
         if (withRecordsPartition)
         {

@@ -53,7 +53,7 @@ public sealed class LocalSessionLock : IDisposable
             PosixFiles.Close(handle);
             throw errno == PosixFiles.EWOULDBLOCK
                 ? new SessionLockedException(path, hostname, current)
-                : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
+                : LockFailed(path, errno);
         }
 
         LockHolder? stale = LockHolder.TryParse(PosixFiles.ReadPrefix(handle, LockHolder.MaxLength));
@@ -76,9 +76,10 @@ public sealed class LocalSessionLock : IDisposable
     /// <summary>The file every child of the session holding <paramref name="lockPath"/> holds a shared flock on.</summary>
     public static string ChildrenPath(string lockPath) => lockPath + ".children";
 
-        /// <summary>
+    /// <summary>
     /// Whether the lock is held right now (by any process, or by a child of the session that held it; read from
-    /// /proc/locks without taking either) and the holder line the file carries; (false, null) when the file does not exist or is not a safe lock file.
+    /// /proc/locks without taking either) and the holder line the file carries; (false, null) when the file does
+    /// not exist or is not a safe lock file.
     /// </summary>
     public static (bool Held, LockHolder? Holder) Probe(string path)
     {
@@ -136,7 +137,7 @@ public sealed class LocalSessionLock : IDisposable
             {
                 throw errno == PosixFiles.EWOULDBLOCK
                     ? new SessionLockedException(children, hostname, previous, childStillRuns: true)
-                    : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{children}' (errno {errno}).", children);
+                    : LockFailed(children, errno);
             }
         }
         finally
@@ -147,14 +148,10 @@ public sealed class LocalSessionLock : IDisposable
     }
 
     private static bool ChildStillRuns(string children)
-    {
-        if (PosixFiles.LinkStat(children) is not { IsRegular: true } file)
-        {
-            return false;
-        }
+        => PosixFiles.LinkStat(children) is { IsRegular: true } file && PosixFiles.IsFlockHeld(file);
 
-        return PosixFiles.IsFlockHeld(file);
-    }
+    private static DiskToolsException LockFailed(string path, int errno)
+        => new("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
 
     /// <summary>Opens without following a symbolic link or blocking on a FIFO, and refuses anything but this user's own regular file.</summary>
     private static int OpenChecked(string path, bool create)
