@@ -73,11 +73,11 @@ internal static class Bulk
 {
     public static string RelativePath(int i) => $"d{i / 1000:D3}/f{i:D6}";
 
-    public static void Create(string root, int count)
+    public static void Create(string root, int count, int first = 0)
     {
-        for (int i = 0; i < count; i++)
+        for (int i = first; i < first + count; i++)
         {
-            if (i % 1000 == 0)
+            if (i % 1000 == 0 || i == first)
             {
                 Directory.CreateDirectory(Path.Combine(root, $"d{i / 1000:D3}"));
             }
