@@ -66,7 +66,7 @@ public sealed class BtrfsSnapshotService
         CommandResult resolved = await executor.RunAsync(CommandLine.Create("realpath", "-m", "--", path), CommandTimeout, cancellationToken).ConfigureAwait(false);
         if (!resolved.Succeeded)
         {
-            throw new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"Cannot resolve {path} on {host.HostName}: {resolved.StandardError.Trim()}", path);
+            throw new DiskToolsException(ErrorIds.FileSystemPathNotFound, ErrorKind.ObjectNotFound, $"Cannot resolve {path} on {host.HostName}: {resolved.StandardError.Trim()}", path);
         }
 
         string real = resolved.StandardOutput.TrimEnd('\n');
@@ -94,12 +94,12 @@ public sealed class BtrfsSnapshotService
         ArgumentNullException.ThrowIfNull(request);
         if (!SnapshotName.IsValidSubvolume(request.Subvolume, out string? why))
         {
-            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{request.Subvolume}' is not a usable subvolume name: {why}", request.Subvolume);
+            throw new DiskToolsException(ErrorIds.InvalidSnapshotArgument, ErrorKind.InvalidArgument, $"'{request.Subvolume}' is not a usable subvolume name: {why}", request.Subvolume);
         }
 
         if (!SnapshotName.IsValidSessionId(request.SessionId))
         {
-            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{request.SessionId}' is not a session id: expected 8 hexadecimal digits.", request.SessionId);
+            throw new DiskToolsException(ErrorIds.InvalidSnapshotArgument, ErrorKind.InvalidArgument, $"'{request.SessionId}' is not a session id: expected 8 hexadecimal digits.", request.SessionId);
         }
 
         HostLayout host = await GetLayoutAsync(cancellationToken).ConfigureAwait(false);
@@ -196,20 +196,20 @@ public sealed class BtrfsSnapshotService
         string directory = snapshot.Path[..Math.Max(0, snapshot.Path.Length - name.Length)].TrimEnd('/');
         if (!SnapshotName.TryParse(name, out _))
         {
-            throw new DiskToolsException(BtrfsErrors.NotASnapshotName, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.NotADiskToolsSnapshot, ErrorKind.InvalidArgument,
                 $"'{snapshot.Path}' does not follow the snapshot naming pattern <subvolume>-<phase>-<yyyyMMddTHHmmss>-<session>; DiskTools never deletes it.", snapshot.Path);
         }
 
         if (!string.Equals(directory.Length == 0 ? "/" : directory, host.SnapshotDirectory.TrimEnd('/') is { Length: > 0 } d ? d : "/", StringComparison.Ordinal))
         {
-            throw new DiskToolsException(BtrfsErrors.NotASnapshotName, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.NotADiskToolsSnapshot, ErrorKind.InvalidArgument,
                 $"'{snapshot.Path}' is not in the snapshot directory {host.SnapshotDirectory} on {host.HostName}; pass -SnapshotDirectory to remove it there.", snapshot.Path);
         }
 
         string relative = host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
         if (!host.Subvolumes.Any(s => s.Path == relative))
         {
-            throw new DiskToolsException(BtrfsErrors.SnapshotNotFound, ErrorKind.ObjectNotFound,
+            throw new DiskToolsException(ErrorIds.SnapshotNotFound, ErrorKind.ObjectNotFound,
                 $"There is no snapshot '{name}' in {host.SnapshotDirectory} on {host.HostName}.", snapshot.Path);
         }
 
@@ -241,13 +241,13 @@ public sealed class BtrfsSnapshotService
         if (entry is null)
         {
             string available = string.Join(", ", host.Subvolumes.Where(s => s.TopLevel == SubvolumeListEntry.TopLevelId).Select(s => s.Path).Order(StringComparer.Ordinal));
-            throw new DiskToolsException(BtrfsErrors.SubvolumeNotFound, ErrorKind.ObjectNotFound,
+            throw new DiskToolsException(ErrorIds.SubvolumeNotFound, ErrorKind.ObjectNotFound,
                 $"There is no top-level subvolume '{subvolume}' on the btrfs filesystem at {host.FileSystemMountPoint} on {host.HostName}. Top-level subvolumes: {(available.Length == 0 ? "(none)" : available)}.",
                 subvolume);
         }
 
         return host.Mounts.Locate(host.Device, "/" + subvolume)
-            ?? throw new DiskToolsException(BtrfsErrors.SubvolumeNotMounted, ErrorKind.ObjectNotFound,
+            ?? throw new DiskToolsException(ErrorIds.SubvolumeNotMounted, ErrorKind.ObjectNotFound,
                 $"The subvolume '{subvolume}' exists on {host.HostName} but no mount exposes it (neither it nor the top level, subvolid=5, is mounted).", subvolume);
     }
 
@@ -287,17 +287,17 @@ public sealed class BtrfsSnapshotService
         string host = hostName.Result;
         MountInfo mounts = MountInfo.Parse(mountText.Result.StandardOutput);
         MountEntry fsMount = mounts.MountContaining(fileSystem.Result)
-            ?? throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", fileSystemPath);
+            ?? throw new DiskToolsException(ErrorIds.NotBtrfsFileSystem, ErrorKind.InvalidArgument, $"No mount holds {fileSystem.Result} on {host}.", fileSystemPath);
         if (fsMount.FileSystemType != "btrfs")
         {
-            throw new DiskToolsException(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.NotBtrfsFileSystem, ErrorKind.InvalidArgument,
                 $"{fileSystemPath} on {host} is on a {fsMount.FileSystemType} filesystem (mounted at {fsMount.MountPoint}), not btrfs.", fileSystemPath);
         }
 
         MountEntry? dirMount = mounts.MountContaining(snapshotDirectory.Result);
         if (dirMount is null || dirMount.FileSystemType != "btrfs" || dirMount.Device != fsMount.Device)
         {
-            throw new DiskToolsException(BtrfsErrors.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument,
                 $"The snapshot directory {Location.SnapshotDirectory} on {host} is on {(dirMount is null ? "no mount" : $"{dirMount.Source} ({dirMount.FileSystemType}, mounted at {dirMount.MountPoint})")}, " +
                 $"not on the btrfs filesystem {fsMount.Source} of {fileSystemPath}; snapshots can only be created on the filesystem of their subvolume.",
                 Location.SnapshotDirectory);
@@ -325,7 +325,7 @@ public sealed class BtrfsSnapshotService
     {
         if (!path.StartsWith('/'))
         {
-            throw new DiskToolsException(BtrfsErrors.InvalidArgument, ErrorKind.InvalidArgument, $"'{path}' must be an absolute path on the host.", path);
+            throw new DiskToolsException(ErrorIds.InvalidSnapshotArgument, ErrorKind.InvalidArgument, $"'{path}' must be an absolute path on the host.", path);
         }
 
         CommandResult result = await executor.RunAsync(CommandLine.Create("realpath", "-e", "--", path), CommandTimeout, cancellationToken).ConfigureAwait(false);
@@ -336,16 +336,16 @@ public sealed class BtrfsSnapshotService
 
         string host = await hostName.ConfigureAwait(false);
         throw isSnapshotDirectory
-            ? new DiskToolsException(BtrfsErrors.SnapshotDirectoryNotFound, ErrorKind.ObjectNotFound,
+            ? new DiskToolsException(ErrorIds.SnapshotDirectoryNotFound, ErrorKind.ObjectNotFound,
                 $"The snapshot directory {path} does not exist on {host}. Create it on the btrfs filesystem first (e.g. btrfs subvolume create {path}).", path)
-            : new DiskToolsException(BtrfsErrors.PathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
+            : new DiskToolsException(ErrorIds.FileSystemPathNotFound, ErrorKind.ObjectNotFound, $"{path} does not exist on {host}: {result.StandardError.Trim()}", path);
     }
 
     private static string RelativeToTop(HostLayout host, string name)
         => host.SnapshotDirectoryInFileSystem.Length == 0 ? name : host.SnapshotDirectoryInFileSystem + "/" + name;
 
     private static DiskToolsException AlreadyExists(HostLayout host, string name, string destination)
-        => new(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists,
+        => new(ErrorIds.SnapshotAlreadyExists, ErrorKind.ResourceExists,
             $"A snapshot named '{name}' already exists in {host.SnapshotDirectory} on {host.HostName}.", destination);
 
     private Task<CommandResult> RunBtrfsAsync(string host, object target, CancellationToken cancellationToken, params string[] arguments)

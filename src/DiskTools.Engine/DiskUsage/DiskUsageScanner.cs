@@ -12,9 +12,6 @@ public static class DiskUsageScanner
     /// <summary>The progress activity id every Get-DiskUsage progress record uses.</summary>
     public const int ProgressActivityId = 0x4455;
 
-    public const string PermissionDeniedId = "DiskUsagePermissionDenied";
-    public const string ReadErrorId = "DiskUsageReadError";
-
     // Totals of earlier completed scans in this process, by root and basis: the denominator for percent
     // complete when the root is not a mount point.
     private static readonly ConcurrentDictionary<(string Root, SizeBasis Basis), long> PreviousTotals = new();
@@ -130,10 +127,10 @@ public static class DiskUsageScanner
         session.AddError(scanError);
         bool denied = error.ErrorCode is "EACCES" or "EPERM";
         output.WriteError(new OperationError(
-            denied ? PermissionDeniedId : ReadErrorId,
+            denied ? ErrorIds.DiskUsagePermissionDenied : ErrorIds.DiskUsageReadError,
             denied ? ErrorKind.PermissionDenied : ErrorKind.ReadError,
             error.Path,
-            new DiskToolsException(denied ? PermissionDeniedId : ReadErrorId, denied ? ErrorKind.PermissionDenied : ErrorKind.ReadError, error.Message, error.Path)));
+            new DiskToolsException(denied ? ErrorIds.DiskUsagePermissionDenied : ErrorIds.DiskUsageReadError, denied ? ErrorKind.PermissionDenied : ErrorKind.ReadError, error.Message, error.Path)));
     }
 
     /// <summary>Takes progress snapshots (strictly increasing) and words them for the progress bar.</summary>

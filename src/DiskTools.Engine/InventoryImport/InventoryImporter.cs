@@ -15,9 +15,6 @@ namespace DiskTools.Engine.InventoryImport;
 /// </summary>
 public static class InventoryImporter
 {
-    public const string RowInvalidId = "InventoryImportRowInvalid";
-    public const string SourceInvalidId = "InventoryImportSourceInvalid";
-    public const string ImportFailedId = "InventoryImportFailed";
     private const int ProgressActivityId = 0x4949;
 
     /// <summary>COPY data sent to the server at a time.</summary>
@@ -56,7 +53,7 @@ public static class InventoryImporter
         }
         catch (IOException e)
         {
-            throw new DiskToolsException(SourceInvalidId, ErrorKind.ReadError, $"Cannot read '{sourceFile}': {e.Message}", sourceFile, e);
+            throw new DiskToolsException(ErrorIds.InventoryImportSourceInvalid, ErrorKind.ReadError, $"Cannot read '{sourceFile}': {e.Message}", sourceFile, e);
         }
 
         // The root's partition of file_records is made here, in the import's transaction, when the root has none yet.
@@ -88,7 +85,7 @@ public static class InventoryImporter
                     {
                         if (++skipped <= maxReportedErrors)
                         {
-                            writer.WriteError(new OperationError(RowInvalidId, ErrorKind.InvalidData, sourceFile,
+                            writer.WriteError(new OperationError(ErrorIds.InventoryImportRowInvalid, ErrorKind.InvalidData, sourceFile,
                                 $"{Path.GetFileName(sourceFile)} {(detected == InventoryFileFormat.Csv ? "line" : "row")} {bad.RowNumber}: {bad.Reason}; skipped."));
                         }
 
@@ -120,13 +117,13 @@ public static class InventoryImporter
         catch (InvalidDataException e)
         {
             // The file as a whole is not a baseline (no path column, not Parquet…): nothing is imported.
-            throw new DiskToolsException(SourceInvalidId, ErrorKind.InvalidData, $"'{sourceFile}' cannot be imported: {e.Message}", sourceFile, e);
+            throw new DiskToolsException(ErrorIds.InventoryImportSourceInvalid, ErrorKind.InvalidData, $"'{sourceFile}' cannot be imported: {e.Message}", sourceFile, e);
         }
         catch (Exception e) when (e is IOException or System.Text.DecoderFallbackException or ParquetException or NotSupportedException or IndexOutOfRangeException or ArgumentOutOfRangeException or OverflowException
                                   && e is not NpgsqlException)
         {
             // The file itself could not be read: a corrupt Parquet file, a byte the given encoding cannot decode.
-            throw new DiskToolsException(SourceInvalidId, ErrorKind.InvalidData,
+            throw new DiskToolsException(ErrorIds.InventoryImportSourceInvalid, ErrorKind.InvalidData,
                 $"'{sourceFile}' cannot be read as {(detected == InventoryFileFormat.Parquet ? "Parquet" : "CSV")}; nothing was imported: {e.Message}", sourceFile, e);
         }
         finally

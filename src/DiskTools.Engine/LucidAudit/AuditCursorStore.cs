@@ -14,9 +14,6 @@ internal sealed record StoredCursor(long Id, AuditCursor Staged, bool Unapplied 
 /// </summary>
 internal static class AuditCursorStore
 {
-    public const string OtherTenantId = "LucidAuditRootOwnedByOtherTenant";
-    public const string ConcurrentStageId = "LucidAuditCursorMoved";
-
     /// <summary>Claims the volume for the tenant on first use; refuses a volume another tenant owns.</summary>
     public static async Task EnsureOwnerAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, CancellationToken cancellationToken)
     {
@@ -25,7 +22,7 @@ internal static class AuditCursorStore
         string owner = (string)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (!string.Equals(owner, tenant, StringComparison.Ordinal))
         {
-            throw new DiskToolsException(OtherTenantId, ErrorKind.PermissionDenied,
+            throw new DiskToolsException(ErrorIds.LucidAuditRootOwnedByOtherTenant, ErrorKind.PermissionDenied,
                 $"The audit trail of '{root}' is ingested for tenant '{owner}', not '{tenant}'; a filespace belongs to one tenant so its events are never applied twice.",
                 root);
         }
@@ -111,7 +108,7 @@ internal static class AuditCursorStore
             command.AddValues(from.Id, to.Position, to.LineCount, to.Fingerprint, to.FingerprintLength, to.AuditFile, from.Staged.Position, from.Staged.LineCount);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
-                throw new DiskToolsException(ConcurrentStageId, ErrorKind.ResourceUnavailable,
+                throw new DiskToolsException(ErrorIds.LucidAuditCursorMoved, ErrorKind.ResourceUnavailable,
                     $"The cursor of {to.AuditFile} in '{root}' moved while it was being read: another process is ingesting this audit trail.", root);
             }
         }

@@ -12,10 +12,6 @@ namespace DiskTools.Engine.LucidAudit;
 /// </summary>
 public sealed class AuditIngestor
 {
-    public const string MalformedId = "LucidAuditLineMalformed";
-    public const string LogChangedId = "LucidAuditLogChanged";
-    public const string LogUnreadableId = "LucidAuditLogUnreadable";
-    public const string PassFailedId = "LucidAuditPassFailed";
     private const int ProgressActivityId = 0x4C41;
 
     private readonly InventoryDatabase database;
@@ -264,7 +260,7 @@ public sealed class AuditIngestor
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
             {
-                writer.WriteError(new OperationError(LogUnreadableId, e is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ReadError, log.FullPath,
+                writer.WriteError(new OperationError(ErrorIds.LucidAuditLogUnreadable, e is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ReadError, log.FullPath,
                     $"Cannot read audit log {log.FullPath}: {e.Message}"));
                 break;
             }
@@ -275,7 +271,7 @@ public sealed class AuditIngestor
                 if (await AuditCursorStore.SetAsideAsync(connection, cursor, $"{why} its cursor (byte {cursor.Staged.Position})", cancellationToken).ConfigureAwait(false))
                 {
                     counters.AddSetAside();
-                    writer.WriteError(new OperationError(LogChangedId, ErrorKind.InvalidData, log.FullPath,
+                    writer.WriteError(new OperationError(ErrorIds.LucidAuditLogChanged, ErrorKind.InvalidData, log.FullPath,
                         $"Audit log {log.FullPath} is {why} its cursor (byte {cursor.Staged.Position:N0}); it was rewritten or replaced, and is set aside: it is not read again, so no event is applied twice. This is reported once."));
                 }
 
@@ -296,7 +292,7 @@ public sealed class AuditIngestor
             {
                 if (reported++ < options.MaxReportedMalformedPerFile)
                 {
-                    writer.WriteError(new OperationError(MalformedId, ErrorKind.InvalidData, log.FullPath,
+                    writer.WriteError(new OperationError(ErrorIds.LucidAuditLineMalformed, ErrorKind.InvalidData, log.FullPath,
                         $"{bad.AuditFile} line {bad.LineNumber}: {bad.Reason}; skipped."));
                 }
                 else
@@ -351,8 +347,8 @@ public sealed class AuditIngestor
     private OperationError Failed(Exception e)
         => DatabaseErrors.Classify(database, e, connecting: false) is { } trouble
             ? new DiskToolsException(trouble.ErrorId, trouble.Kind, $"Audit ingest of '{Root}' stopped; whatever was staged is applied by the next pass. {trouble.Message}", trouble.Target, e).ToError()
-            : new(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, Root,
-            new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
+            : new(ErrorIds.LucidAuditPassFailed, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, Root,
+            new DiskToolsException(ErrorIds.LucidAuditPassFailed, ErrorKind.ConnectionError,
                 database.Scrub($"Audit ingest of '{Root}' failed; whatever was staged is applied by the next pass: {e.Message}"), Root, e));
 
     /// <summary>Thread-safe counts for one pass.</summary>

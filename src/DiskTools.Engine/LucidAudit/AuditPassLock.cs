@@ -5,13 +5,11 @@ namespace DiskTools.Engine.LucidAudit;
 /// <summary>One ingest of a root's audit trail per tenant at a time (see <see cref="AdvisoryLock"/>).</summary>
 internal static class AuditPassLock
 {
-    public const string BusyId = "LucidAuditIngestInProgress";
-
     public static async Task AcquireAsync(NpgsqlConnection connection, string tenant, Guid rootId, string root, CancellationToken cancellationToken)
     {
         if (!await AdvisoryLock.TryAcquireAsync(connection, Key(tenant, rootId), cancellationToken).ConfigureAwait(false))
         {
-            throw new DiskToolsException(BusyId, ErrorKind.ResourceUnavailable,
+            throw new DiskToolsException(ErrorIds.LucidAuditIngestInProgress, ErrorKind.ResourceUnavailable,
                 $"Another Watch-LucidAudit is ingesting the audit trail of '{root}' for tenant '{tenant}'.", root);
         }
     }

@@ -21,9 +21,6 @@ namespace DiskTools.Engine.Patterns;
 /// </summary>
 public sealed class PathPattern
 {
-    public const string InvalidExcludeId = "InvalidExcludePattern";
-    public const string InvalidFilterId = "InvalidFilterPattern";
-
     private readonly PatternSegment[] segments;
 
     /// <param name="pattern">The pattern text.</param>
@@ -47,7 +44,7 @@ public sealed class PathPattern
     /// <summary>A regular expression over a file's relative path with the same meaning, subtree rule included (see <see cref="PatternRegex"/>).</summary>
     public string PathRegex => PatternRegex.ForFiles(segments, IsAnchored, DirectoryOnly);
 
-    internal static string ErrorIdFor(string parameter) => parameter == "Filter" ? InvalidFilterId : InvalidExcludeId;
+    internal static string ErrorIdFor(string parameter) => parameter == "Filter" ? ErrorIds.InvalidFilterPattern : ErrorIds.InvalidExcludePattern;
 
     /// <summary>Whether the entry <paramref name="name"/> in the directory <paramref name="parentPath"/> (relative to the root, '/'-separated, empty at the root) matches.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

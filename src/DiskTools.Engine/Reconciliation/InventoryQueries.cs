@@ -7,8 +7,6 @@ namespace DiskTools.Engine.Reconciliation;
 /// <summary>Reads the inventory for the query cmdlets.</summary>
 public static class InventoryQueries
 {
-    public const string BadHashId = "InvalidContentHash";
-
     /// <summary>The registered root a query names (it must be registered), or every root when it names none.</summary>
     internal static async Task<IReadOnlyList<InventoryRoot>> SelectRootsAsync(InventoryDatabase database, string? root, CancellationToken cancellationToken)
         => root is null
@@ -27,7 +25,7 @@ public static class InventoryQueries
             normalisedHash = hash.Trim().ToLowerInvariant();
             if (normalisedHash.Length != 64 || !normalisedHash.All(char.IsAsciiHexDigit))
             {
-                throw new DiskToolsException(BadHashId, ErrorKind.InvalidArgument, $"'{hash}' is not a SHA-256 hash (64 hexadecimal digits).", hash);
+                throw new DiskToolsException(ErrorIds.InvalidContentHash, ErrorKind.InvalidArgument, $"'{hash}' is not a SHA-256 hash (64 hexadecimal digits).", hash);
             }
         }
 

@@ -9,10 +9,6 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 internal static class PassLock
 {
-    public const string BusyId = "ReconciliationInProgress";
-
-    public const string WatchBusyId = "ReconciliationWatchInProgress";
-
     /// <summary>
     /// One -Watch per root: a session lock on <paramref name="connection"/>, which the watcher keeps open
     /// for as long as it runs. Fails at once when another watcher holds it, naming it from its heartbeat.
@@ -25,7 +21,7 @@ internal static class PassLock
         }
 
         string who = await WatcherHeartbeat.DescribeAsync(connection, rootId, cancellationToken).ConfigureAwait(false) ?? "another process";
-        throw new DiskToolsException(WatchBusyId, ErrorKind.ResourceUnavailable,
+        throw new DiskToolsException(ErrorIds.ReconciliationWatchInProgress, ErrorKind.ResourceUnavailable,
             $"'{rootPath}' is already being watched by {who}; one -Watch per root. Stop that one first (Get-ReconciliationStatus shows it).", rootPath);
     }
 
@@ -37,7 +33,7 @@ internal static class PassLock
         }
         else if (!await AdvisoryLock.TryAcquireAsync(connection, PassKey(rootId), cancellationToken).ConfigureAwait(false))
         {
-            throw new DiskToolsException(BusyId, ErrorKind.ResourceUnavailable,
+            throw new DiskToolsException(ErrorIds.ReconciliationInProgress, ErrorKind.ResourceUnavailable,
                 $"Another reconciliation of '{rootPath}' is running. Use -Wait to wait for it to finish.", rootPath);
         }
     }

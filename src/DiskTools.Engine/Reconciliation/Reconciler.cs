@@ -10,9 +10,6 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 public static class Reconciler
 {
-    public const string PassFailedId = "ReconciliationFailed";
-    public const string RootNotDirectoryId = "ReconciliationRootNotDirectory";
-
     /// <summary>Runs one pass; returns its operation (status completed or failed). Throws when it cannot start.</summary>
     public static async Task<ReconciliationOperation> RunPassAsync(InventoryDatabase database, string root, ReconciliationOptions options, IOutputWriter writer, CancellationToken cancellationToken)
     {
@@ -56,8 +53,8 @@ public static class Reconciler
                         return failed;
                     }
 
-                    writer.WriteError(new OperationError(PassFailedId, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, inventoryRoot.RootPath,
-                        new DiskToolsException(PassFailedId, ErrorKind.ConnectionError,
+                    writer.WriteError(new OperationError(ErrorIds.ReconciliationFailed, e is DiskToolsException known ? known.Kind : ErrorKind.ConnectionError, inventoryRoot.RootPath,
+                        new DiskToolsException(ErrorIds.ReconciliationFailed, ErrorKind.ConnectionError,
                             $"Reconciliation of '{inventoryRoot.RootPath}' failed after {counters.Added + counters.Updated:N0} records were written; nothing was deleted and a rerun completes it: {message}",
                             inventoryRoot.RootPath, e)));
                     return failed;
@@ -91,9 +88,9 @@ public static class Reconciler
         switch (probe.Kind)
         {
             case RootKind.Missing:
-                throw new DiskToolsException(RootNotDirectoryId, ErrorKind.ObjectNotFound, $"'{rootPath}' does not exist; reconciliation needs the root of a tree.", rootPath);
+                throw new DiskToolsException(ErrorIds.ReconciliationRootNotDirectory, ErrorKind.ObjectNotFound, $"'{rootPath}' does not exist; reconciliation needs the root of a tree.", rootPath);
             case RootKind.NotDirectory:
-                throw new DiskToolsException(RootNotDirectoryId, ErrorKind.InvalidArgument, $"'{rootPath}' is not a directory; reconciliation needs the root of a tree.", rootPath);
+                throw new DiskToolsException(ErrorIds.ReconciliationRootNotDirectory, ErrorKind.InvalidArgument, $"'{rootPath}' is not a directory; reconciliation needs the root of a tree.", rootPath);
             case RootKind.Symlink:
                 FileSystemInfo? target = null;
                 try
@@ -107,7 +104,7 @@ public static class Reconciler
                 string? resolved = target is null ? null : NormaliseRoot(target.FullName);
                 if (resolved is null || NativeStat.ProbeRoot(resolved).Kind != RootKind.Directory)
                 {
-                    throw new DiskToolsException(RootNotDirectoryId, ErrorKind.InvalidArgument,
+                    throw new DiskToolsException(ErrorIds.ReconciliationRootNotDirectory, ErrorKind.InvalidArgument,
                         $"'{rootPath}' is a symbolic link that does not lead to a directory; reconciliation needs the root of a tree.", rootPath);
                 }
 

@@ -13,18 +13,12 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 internal static class RootGuard
 {
-    public const string RootMissingId = "ReconciliationRootMissing";
-    public const string RootIsSymlinkId = "ReconciliationRootIsSymlink";
-    public const string RootChangedId = "ReconciliationRootFilesystemChanged";
-    public const string RootEmptyId = "ReconciliationRootEmpty";
-    public const string RemovalThresholdId = "ReconciliationRemovalThresholdExceeded";
-
     /// <summary>Removals up to this many never trip the threshold (a small tree losing a few files is ordinary).</summary>
     public const int MinimumRemovalsChecked = 10;
 
     /// <summary>The error ids a refused pass reports as themselves rather than as ReconciliationFailed.</summary>
     public static bool IsRefusal(string errorId)
-        => errorId is RootMissingId or RootIsSymlinkId or RootChangedId or RootEmptyId or RemovalThresholdId or Reconciler.RootNotDirectoryId;
+        => errorId is ErrorIds.ReconciliationRootMissing or ErrorIds.ReconciliationRootIsSymlink or ErrorIds.ReconciliationRootFilesystemChanged or ErrorIds.ReconciliationRootEmpty or ErrorIds.ReconciliationRemovalThresholdExceeded or ErrorIds.ReconciliationRootNotDirectory;
 
     /// <summary>Checks the root before the walk; records its identity the first time (or, with force, when it changed).</summary>
     public static async Task CheckIdentityAsync(NpgsqlConnection connection, InventoryRoot inventoryRoot, bool force, IOutputWriter writer, CancellationToken cancellationToken)
@@ -34,14 +28,14 @@ internal static class RootGuard
         switch (now.Kind)
         {
             case RootKind.Missing:
-                throw new DiskToolsException(RootMissingId, ErrorKind.ObjectNotFound,
+                throw new DiskToolsException(ErrorIds.ReconciliationRootMissing, ErrorKind.ObjectNotFound,
                     $"The root '{root}' does not exist (is its file system mounted?). The pass stopped and nothing in its inventory was changed.", root);
             case RootKind.Symlink:
                 string target = TryReadLink(root);
-                throw new DiskToolsException(RootIsSymlinkId, ErrorKind.InvalidData,
+                throw new DiskToolsException(ErrorIds.ReconciliationRootIsSymlink, ErrorKind.InvalidData,
                     $"The root '{root}' is now a symbolic link (to '{target}'), not the directory it was. The pass stopped and nothing in its inventory was changed; if the tree really lives there now, reconcile '{target}' as its own root.", root);
             case RootKind.NotDirectory:
-                throw new DiskToolsException(Reconciler.RootNotDirectoryId, ErrorKind.InvalidArgument,
+                throw new DiskToolsException(ErrorIds.ReconciliationRootNotDirectory, ErrorKind.InvalidArgument,
                     $"The root '{root}' is no longer a directory. The pass stopped and nothing in its inventory was changed.", root);
         }
 
@@ -51,7 +45,7 @@ internal static class RootGuard
             string what = last.FsType != now.FsType || last.FsId != now.FsId ? "is on another file system" : "is another directory";
             if (!force)
             {
-                throw new DiskToolsException(RootChangedId, ErrorKind.InvalidData,
+                throw new DiskToolsException(ErrorIds.ReconciliationRootFilesystemChanged, ErrorKind.InvalidData,
                     $"The root '{root}' {what} than at its last pass: then {last.Describe()}, now {now.Describe()} (an unmounted or swapped disk?). The pass stopped and nothing in its inventory was changed; run with -Force if the change is intended.", root);
             }
 
@@ -83,7 +77,7 @@ internal static class RootGuard
         {
             if (!options.Force)
             {
-                throw new DiskToolsException(RootEmptyId, ErrorKind.InvalidData,
+                throw new DiskToolsException(ErrorIds.ReconciliationRootEmpty, ErrorKind.InvalidData,
                     $"The root '{root}' is empty, but its inventory holds {removals:N0} records (an unmounted disk, or a directory swapped for an empty one?). The pass stopped and nothing was removed; run with -Force if the tree really was emptied.", root);
             }
 
@@ -102,7 +96,7 @@ internal static class RootGuard
         {
             if (!options.Force)
             {
-                throw new DiskToolsException(RemovalThresholdId, ErrorKind.LimitsExceeded,
+                throw new DiskToolsException(ErrorIds.ReconciliationRemovalThresholdExceeded, ErrorKind.LimitsExceeded,
                     $"The pass over '{root}' would remove {removals:N0} of its {total:N0} records ({percent:F0} %, more than the {options.MaxRemovalPercent:G} % -MaxRemovalPercent allows). It stopped before removing any; check that the tree is complete, then run with -Force (or a higher -MaxRemovalPercent).", root);
             }
 

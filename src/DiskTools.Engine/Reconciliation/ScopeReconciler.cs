@@ -14,7 +14,6 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 internal sealed class ScopeReconciler
 {
-    public const string HashReadErrorId = "InventoryHashReadError";
     private const int ProgressActivity = 7101;
 
     private readonly NpgsqlConnection connection;
@@ -192,7 +191,7 @@ internal sealed class ScopeReconciler
                 FileIdentity id = result.Identity;
                 return new RecordedFile(file.Path, id.Size, id.ModifiedNs, id.ModTimeMicros, id.ChangedNs, id.Inode, file.Device, result.Hash);
             case HashOutcome.Unreadable:
-                writer.WriteError(new OperationError(HashReadErrorId,
+                writer.WriteError(new OperationError(ErrorIds.InventoryHashReadError,
                     result.Error is UnauthorizedAccessException ? ErrorKind.PermissionDenied : ErrorKind.ReadError, fullPath,
                     $"Cannot read '{fullPath}' to hash it: {result.Error?.Message} It is recorded without a hash and retried next pass."));
                 return new RecordedFile(file.Path, file.Size, file.ModifiedNs, file.ModTimeMicros, file.ChangedNs, file.Inode, file.Device, null);

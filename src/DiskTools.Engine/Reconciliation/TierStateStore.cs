@@ -15,8 +15,6 @@ public enum FileTierState
 /// <summary>Sets tier states of inventory records (Set-FileTierState).</summary>
 public static class TierStateStore
 {
-    public const string RecordNotFoundId = "FileRecordNotFound";
-
     /// <summary>The state as the inventory spells it.</summary>
     public static string ToText(FileTierState state) => state.ToString().ToLowerInvariant();
 
@@ -35,7 +33,7 @@ public static class TierStateStore
             if (reader.IsDBNull(1))
             {
                 string full = inventoryRoot.RootPath.TrimEnd('/') + "/" + path;
-                writer.WriteError(new OperationError(RecordNotFoundId, ErrorKind.ObjectNotFound, full, $"'{full}' has no record in the inventory of '{inventoryRoot.RootPath}'."));
+                writer.WriteError(new OperationError(ErrorIds.FileRecordNotFound, ErrorKind.ObjectNotFound, full, $"'{full}' has no record in the inventory of '{inventoryRoot.RootPath}'."));
                 continue;
             }
 
@@ -66,7 +64,7 @@ public static class TierStateStore
 
         foreach (long missing in ids.Distinct().Where(id => !updated.Contains(id)))
         {
-            writer.WriteError(new OperationError(RecordNotFoundId, ErrorKind.ObjectNotFound, missing, $"The inventory has no record with id {missing} any more; its tier state was not set."));
+            writer.WriteError(new OperationError(ErrorIds.FileRecordNotFound, ErrorKind.ObjectNotFound, missing, $"The inventory has no record with id {missing} any more; its tier state was not set."));
         }
 
         var records = new List<FileRecord>();

@@ -12,9 +12,6 @@ namespace DiskTools.Engine.Reconciliation;
 /// </summary>
 internal sealed class WalkStager : IWalkObserver
 {
-    public const string PathNotUtf8Id = "InventoryPathNotUtf8";
-    public const string WalkErrorId = "InventoryWalkError";
-
     private readonly string root;
     private readonly IgnoreRules rules;
     private readonly ChannelWriter<StagedFile[]> output;
@@ -96,7 +93,7 @@ internal sealed class WalkStager : IWalkObserver
             "ENOENT" => ErrorKind.ObjectNotFound,
             _ => ErrorKind.ReadError,
         };
-        writer.WriteError(new OperationError(WalkErrorId, kind, error.Path,
+        writer.WriteError(new OperationError(ErrorIds.InventoryWalkError, kind, error.Path,
             error.Message + " Records beneath it are kept until it can be read again."));
     }
 
@@ -122,7 +119,7 @@ internal sealed class WalkStager : IWalkObserver
         if (!System.Text.Unicode.Utf8.IsValid(name))
         {
             string display = PathText.Join(root, NativePath.Join(parent, name));
-            writer.WriteError(new OperationError(PathNotUtf8Id, ErrorKind.InvalidData, display,
+            writer.WriteError(new OperationError(ErrorIds.InventoryPathNotUtf8, ErrorKind.InvalidData, display,
                 $"'{display}' is not valid UTF-8 and cannot be stored in the inventory; it is left out{(isDirectory ? " with everything beneath it" : string.Empty)}. Rename it to a UTF-8 name to have it recorded."));
             return true;
         }

@@ -1,20 +1,8 @@
 namespace DiskTools.Engine.Remoting;
 
-/// <summary>Stable error ids for running commands and reaching hosts.</summary>
+/// <summary>Errors of running commands and reaching hosts that need more than an id: a refused host name, a timeout.</summary>
 public static class ExecutorErrors
 {
-    public const string CommandTimedOut = "CommandTimedOut";
-    public const string CommandStartFailed = "CommandStartFailed";
-    public const string HostUnreachable = "HostUnreachable";
-    public const string HostKeyMismatch = "SshHostKeyMismatch";
-    public const string HostKeyUnknown = "SshHostKeyUnknown";
-    public const string HostKeyRevoked = "SshHostKeyRevoked";
-    public const string AuthenticationFailed = "SshAuthenticationFailed";
-    public const string ConnectionLost = "SshConnectionLost";
-    public const string FileTransferFailed = "FileTransferFailed";
-    public const string InvalidSshConfig = "InvalidSshConfig";
-    public const string HostNameInvalid = "SshHostNameInvalid";
-
     /// <summary>
     /// Refuses a host (or user@host) that ssh, rsync or a shell would read as something else: a leading '-'
     /// (an option to ssh), whitespace or control characters (split into several words or lines).
@@ -32,13 +20,13 @@ public static class ExecutorErrors
             : null;
         if (why is not null)
         {
-            throw new DiskToolsException(HostNameInvalid, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.SshHostNameInvalid, ErrorKind.InvalidArgument,
                 $"'{host.ReplaceLineEndings("\\n")}' is not usable as a host name: {why}.", host);
         }
     }
 
     internal static DiskToolsException TimedOut(CommandLine command, TimeSpan timeout, string target)
-        => new(CommandTimedOut, ErrorKind.OperationTimeout,
+        => new(ErrorIds.CommandTimedOut, ErrorKind.OperationTimeout,
             $"'{command}' on {target} did not finish within {timeout.TotalSeconds:0.###} s and was killed with everything it started.",
             target);
 }

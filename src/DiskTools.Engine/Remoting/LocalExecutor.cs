@@ -82,7 +82,7 @@ public sealed class LocalExecutor : ICommandExecutor
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, ErrorKind.WriteError, $"Cannot copy '{from}' to '{to}': {e.Message}", to, e);
+            throw new DiskToolsException(ErrorIds.FileTransferFailed, ErrorKind.WriteError, $"Cannot copy '{from}' to '{to}': {e.Message}", to, e);
         }
     }
 
@@ -109,7 +109,7 @@ public sealed class LocalExecutor : ICommandExecutor
             // flock(1) opens the file, takes the shared lock and execs what follows, which keeps the descriptor:
             // the lock lives exactly as long as the command and its children. In front of setsid, so that a
             // missing program still reports setsid's 127, not flock's own exit code.
-            string holder = flock ?? throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
+            string holder = flock ?? throw new DiskToolsException(ErrorIds.CommandStartFailed, ErrorKind.NotInstalled,
                 $"Cannot start '{command.Program}' on {Target}: flock (util-linux) is not installed, and a session's children must hold its lock.",
                 command.Program);
             prefix.AddRange([holder, "--shared", "--no-fork", "--", SessionChildrenLock]);
@@ -161,7 +161,7 @@ public sealed class LocalExecutor : ICommandExecutor
         catch (Win32Exception e)
         {
             process.Dispose();
-            throw new DiskToolsException(ExecutorErrors.CommandStartFailed, ErrorKind.NotInstalled,
+            throw new DiskToolsException(ErrorIds.CommandStartFailed, ErrorKind.NotInstalled,
                 $"Cannot start '{command.Program}' on {Target}: {e.Message}", command.Program, e);
         }
 

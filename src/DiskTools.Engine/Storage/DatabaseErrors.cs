@@ -8,14 +8,9 @@ namespace DiskTools.Engine.Storage;
 /// </summary>
 public static class DatabaseErrors
 {
-    public const string UnreachableId = "InventoryDatabaseUnreachable";
-    public const string NotFoundId = "InventoryDatabaseNotFound";
-    public const string AuthenticationId = "InventoryAuthenticationFailed";
-    public const string ConnectionLostId = "InventoryConnectionLost";
-
     /// <summary>True for the errors this class makes.</summary>
     public static bool IsDatabaseError(DiskToolsException e)
-        => e.ErrorId is UnreachableId or NotFoundId or AuthenticationId or ConnectionLostId;
+        => e.ErrorId is ErrorIds.InventoryDatabaseUnreachable or ErrorIds.InventoryDatabaseNotFound or ErrorIds.InventoryAuthenticationFailed or ErrorIds.InventoryConnectionLost;
 
     /// <summary>
     /// The DiskTools error for <paramref name="e"/> (or any exception inside it) when it is database trouble,
@@ -37,9 +32,9 @@ public static class DatabaseErrors
                 string reason = database.Scrub(current.Message.TrimEnd('.'));
                 string message = found.Id switch
                 {
-                    NotFoundId => $"The database of {where} does not exist: {reason}. Create it (createdb) or point {database.OriginName} at an existing one.",
-                    AuthenticationId => $"{Capitalise(where)} refused the credentials: {reason}. Check the user name in {database.OriginName} and the password (-Credential, PGPASSFILE or ~/.pgpass).",
-                    ConnectionLostId => $"The connection to {where} was lost: {reason}. The server may have stopped or crashed; nothing half-written was kept, and a rerun continues.",
+                    ErrorIds.InventoryDatabaseNotFound => $"The database of {where} does not exist: {reason}. Create it (createdb) or point {database.OriginName} at an existing one.",
+                    ErrorIds.InventoryAuthenticationFailed => $"{Capitalise(where)} refused the credentials: {reason}. Check the user name in {database.OriginName} and the password (-Credential, PGPASSFILE or ~/.pgpass).",
+                    ErrorIds.InventoryConnectionLost => $"The connection to {where} was lost: {reason}. The server may have stopped or crashed; nothing half-written was kept, and a rerun continues.",
                     _ => $"Cannot reach {where}: {reason}. Check that the server is running and that {database.OriginName} names it; add 'Timeout=<seconds>' to the connection string to wait longer.",
                 };
                 return new DiskToolsException(found.Id, found.Kind, message, database.Description, e);
@@ -51,16 +46,16 @@ public static class DatabaseErrors
 
     private static (string Id, ErrorKind Kind)? Describe(Exception e, bool connecting)
     {
-        (string, ErrorKind) broken = connecting ? (UnreachableId, ErrorKind.ConnectionError) : (ConnectionLostId, ErrorKind.ConnectionError);
+        (string, ErrorKind) broken = connecting ? (ErrorIds.InventoryDatabaseUnreachable, ErrorKind.ConnectionError) : (ErrorIds.InventoryConnectionLost, ErrorKind.ConnectionError);
         return e switch
         {
-            PostgresException { SqlState: "3D000" } => (NotFoundId, ErrorKind.ObjectNotFound),
-            PostgresException { SqlState: "28P01" or "28000" } => (AuthenticationId, ErrorKind.AuthenticationError),
+            PostgresException { SqlState: "3D000" } => (ErrorIds.InventoryDatabaseNotFound, ErrorKind.ObjectNotFound),
+            PostgresException { SqlState: "28P01" or "28000" } => (ErrorIds.InventoryAuthenticationFailed, ErrorKind.AuthenticationError),
             // Shutting down, crashed, starting up or recovering, out of connection slots; the connection itself broke.
             PostgresException { SqlState: "57P01" or "57P02" or "57P03" or "53300" or "08000" or "08003" or "08006" or "08001" or "08004" } => broken,
             PostgresException => null,
             // Npgsql's own check, before the server is even asked: no password where the server wants one.
-            NpgsqlException when e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) && e.InnerException is null => (AuthenticationId, ErrorKind.AuthenticationError),
+            NpgsqlException when e.Message.Contains("password", StringComparison.OrdinalIgnoreCase) && e.InnerException is null => (ErrorIds.InventoryAuthenticationFailed, ErrorKind.AuthenticationError),
             NpgsqlException { InnerException: SocketException or IOException or TimeoutException or EndOfStreamException } => broken,
             NpgsqlException when connecting || e.Message.Contains("Exception while", StringComparison.Ordinal) => broken,
             SocketException or EndOfStreamException => broken,

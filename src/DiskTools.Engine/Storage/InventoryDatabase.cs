@@ -11,8 +11,6 @@ namespace DiskTools.Engine.Storage;
 public sealed class InventoryDatabase
 {
     public const string EnvironmentVariable = "DISKTOOLS_CONNECTION";
-    public const string NoConnectionId = "InventoryConnectionMissing";
-    public const string BadConnectionStringId = "InventoryConnectionStringInvalid";
 
     private static readonly ConcurrentDictionary<string, NpgsqlDataSource> DataSources = new(StringComparer.Ordinal);
 
@@ -59,7 +57,7 @@ public sealed class InventoryDatabase
         if (string.IsNullOrWhiteSpace(text))
         {
             throw new DiskToolsException(
-                NoConnectionId,
+                ErrorIds.InventoryConnectionMissing,
                 ErrorKind.InvalidArgument,
                 $"No inventory database given: pass -ConnectionString (e.g. 'Host=localhost;Database=inventory;Username=me') or set $env:{EnvironmentVariable}.");
         }
@@ -72,7 +70,7 @@ public sealed class InventoryDatabase
         catch (ArgumentException e)
         {
             // The parser's message may quote the string, password included: say only what was wrong.
-            throw new DiskToolsException(BadConnectionStringId, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.InventoryConnectionStringInvalid, ErrorKind.InvalidArgument,
                 $"The inventory connection string {(fromEnvironment ? "in $env:" + EnvironmentVariable : "given to -ConnectionString")} cannot be parsed: " + Scrub(e.Message, text), null);
         }
 
@@ -128,11 +126,11 @@ public sealed class InventoryDatabase
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && (e is NpgsqlException or SocketException or TimeoutException or IOException))
             {
                 DiskToolsException? known = DatabaseErrors.Classify(this, e, connecting: true);
-                bool retry = known?.ErrorId == DatabaseErrors.UnreachableId && Transient.IsTransient(e)
+                bool retry = known?.ErrorId == ErrorIds.InventoryDatabaseUnreachable && Transient.IsTransient(e)
                     && attempt < Transient.Backoff.Length && clock.Elapsed + Transient.Backoff[attempt] < ConnectBudget;
                 if (!retry)
                 {
-                    throw known ?? Failure(DatabaseErrors.UnreachableId, $"Cannot open a connection to the inventory database ({Origin})", e);
+                    throw known ?? Failure(ErrorIds.InventoryDatabaseUnreachable, $"Cannot open a connection to the inventory database ({Origin})", e);
                 }
 
                 await Task.Delay(Transient.Backoff[attempt], cancellationToken).ConfigureAwait(false);

@@ -8,10 +8,7 @@ public sealed record InventoryRoot(Guid Id, string RootPath, DateTimeOffset Crea
 /// <summary>Registers and looks up inventory roots. Shared by every inventory feature.</summary>
 public static class RootStore
 {
-    public const string NotRegisteredId = "InventoryRootNotFound";
-
     /// <summary>A root that could be neither inserted nor read back (it should never happen; retried first).</summary>
-    public const string RegisterFailedId = "InventoryRootRegistrationFailed";
 
     /// <summary>Returns the root for <paramref name="rootPath"/>, registering it (and its partition of file_records) on first use.</summary>
     public static Task<InventoryRoot> RegisterAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
@@ -49,7 +46,7 @@ public static class RootStore
             }
             else if (attempt == 2)
             {
-                throw new DiskToolsException(RegisterFailedId, ErrorKind.InvalidOperation,
+                throw new DiskToolsException(ErrorIds.InventoryRootRegistrationFailed, ErrorKind.InvalidOperation,
                     $"'{rootPath}' could not be registered in {database.Description}: the root was neither inserted nor found.", rootPath);
             }
         }
@@ -101,7 +98,7 @@ public static class RootStore
     /// <summary>The root for a root that must already be registered.</summary>
     public static async Task<InventoryRoot> RequireAsync(InventoryDatabase database, string rootPath, CancellationToken cancellationToken)
         => await FindAsync(database, rootPath, cancellationToken).ConfigureAwait(false)
-           ?? throw new DiskToolsException(NotRegisteredId, ErrorKind.ObjectNotFound,
+           ?? throw new DiskToolsException(ErrorIds.InventoryRootNotFound, ErrorKind.ObjectNotFound,
                $"'{rootPath}' is not a registered root in {database.Description}; run Invoke-Reconciliation -Path '{rootPath}' first.", rootPath);
 
     private static InventoryRoot Read(NpgsqlDataReader reader)

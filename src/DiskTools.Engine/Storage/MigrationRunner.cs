@@ -11,10 +11,6 @@ public sealed record MigrationResult(int PreviousVersion, int CurrentVersion, IR
 /// </summary>
 public static class MigrationRunner
 {
-    public const string SchemaTooNewId = "InventorySchemaTooNew";
-    public const string SchemaModifiedId = "InventorySchemaMigrationModified";
-    public const string MigrationFailedId = "InventoryMigrationFailed";
-
     /// <summary>'DiskTool' in ASCII: the advisory-lock key every DiskTools migration runner takes.</summary>
     internal const long MigrationLockKey = 0x4469736B546F6F6C;
 
@@ -64,7 +60,7 @@ public static class MigrationRunner
             int latest = known.Count == 0 ? 0 : known[^1].Version;
             if (previous > latest)
             {
-                throw new DiskToolsException(SchemaTooNewId, ErrorKind.InvalidOperation,
+                throw new DiskToolsException(ErrorIds.InventorySchemaTooNew, ErrorKind.InvalidOperation,
                     $"The inventory database {database.Description} has schema version {previous}, newer than the {latest} this DiskTools knows. Update DiskTools; it will not write to a schema it does not understand.",
                     database.Description);
             }
@@ -73,7 +69,7 @@ public static class MigrationRunner
             {
                 if (applied.TryGetValue(migration.Version, out var recorded) && recorded.Checksum != migration.Checksum)
                 {
-                    throw new DiskToolsException(SchemaModifiedId, ErrorKind.InvalidData,
+                    throw new DiskToolsException(ErrorIds.InventorySchemaMigrationModified, ErrorKind.InvalidData,
                         $"Migration {migration.Version:D4}_{migration.Name} was applied to {database.Description} with checksum {recorded.Checksum[..12]}…, but this DiskTools carries a different text ({migration.Checksum[..12]}…). An applied migration must never change; add a new one instead.",
                         database.Description);
                 }
@@ -92,7 +88,7 @@ public static class MigrationRunner
                 }
                 catch (PostgresException e)
                 {
-                    throw database.Failure(MigrationFailedId, $"Migration {migration.Version:D4}_{migration.Name} failed and was rolled back", e);
+                    throw database.Failure(ErrorIds.InventoryMigrationFailed, $"Migration {migration.Version:D4}_{migration.Name} failed and was rolled back", e);
                 }
 
                 newlyApplied.Add(migration.Version);

@@ -39,7 +39,7 @@ public sealed class WalkRootException : Output.DiskToolsException
 {
     public WalkRootException(string root, string errorCode, int errno)
         : base(
-            errorCode == "ENOENT" || errorCode == "ENOTDIR" ? "PathNotFound" : errorCode == "EACCES" || errorCode == "EPERM" ? "PermissionDenied" : "RootUnreadable",
+            errorCode == "ENOENT" || errorCode == "ENOTDIR" ? ErrorIds.PathNotFound : errorCode == "EACCES" || errorCode == "EPERM" ? ErrorIds.PermissionDenied : ErrorIds.RootUnreadable,
             errorCode == "ENOENT" || errorCode == "ENOTDIR" ? Output.ErrorKind.ObjectNotFound : errorCode == "EACCES" || errorCode == "EPERM" ? Output.ErrorKind.PermissionDenied : Output.ErrorKind.ReadError,
             $"Cannot scan '{root}': {Engine.Native.Errno.Describe(errno, errorCode)}.",
             root)

@@ -9,9 +9,6 @@ namespace DiskTools.Infrastructure;
 /// </summary>
 internal static class PathResolver
 {
-    public const string PathNotFoundId = "PathNotFound";
-    public const string NotFileSystemPathId = "NotFileSystemPath";
-
     public static List<string> Resolve(PSCmdlet cmdlet, IEnumerable<string>? paths, bool literal, Action<ErrorRecord> reportError)
     {
         var resolved = new List<string>();
@@ -46,15 +43,15 @@ internal static class PathResolver
             }
             catch (ItemNotFoundException e)
             {
-                reportError(new ErrorRecord(e, PathNotFoundId, ErrorCategory.ObjectNotFound, path));
+                reportError(new ErrorRecord(e, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
             }
             catch (ProviderNotFoundException e)
             {
-                reportError(new ErrorRecord(e, NotFileSystemPathId, ErrorCategory.InvalidArgument, path));
+                reportError(new ErrorRecord(e, ErrorIds.NotFileSystemPath, ErrorCategory.InvalidArgument, path));
             }
             catch (System.Management.Automation.DriveNotFoundException e)
             {
-                reportError(new ErrorRecord(e, PathNotFoundId, ErrorCategory.ObjectNotFound, path));
+                reportError(new ErrorRecord(e, ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path));
             }
         }
 
@@ -70,7 +67,7 @@ internal static class PathResolver
         string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
         return provider.ImplementingType == typeof(FileSystemProvider)
             ? resolved
-            : throw new DiskToolsException(NotFileSystemPathId, ErrorKind.InvalidArgument, NotFileSystemMessage(path, provider), path);
+            : throw new DiskToolsException(ErrorIds.NotFileSystemPath, ErrorKind.InvalidArgument, NotFileSystemMessage(path, provider), path);
     }
 
     private static string NotFileSystemMessage(string path, ProviderInfo provider)
@@ -85,7 +82,7 @@ internal static class PathResolver
 
         reportError(new ErrorRecord(
             new ArgumentException(NotFileSystemMessage(path, provider)),
-            NotFileSystemPathId,
+            ErrorIds.NotFileSystemPath,
             ErrorCategory.InvalidArgument,
             path));
         return false;
@@ -95,5 +92,5 @@ internal static class PathResolver
     private static string Article(string word) => word.Length > 0 && "AEIOUaeiou".Contains(word[0], StringComparison.Ordinal) ? "an" : "a";
 
     private static ErrorRecord NotFound(string path)
-        => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), PathNotFoundId, ErrorCategory.ObjectNotFound, path);
+        => new(new ItemNotFoundException($"Cannot find path '{path}' because it does not exist."), ErrorIds.PathNotFound, ErrorCategory.ObjectNotFound, path);
 }

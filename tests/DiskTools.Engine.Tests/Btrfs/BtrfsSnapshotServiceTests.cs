@@ -140,19 +140,19 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
         string session = SnapshotName.NewSessionId();
         var request = new SnapshotRequest("@home", SnapshotPhase.Manual, session, DateTime.UtcNow);
 
-        await AssertError(BtrfsErrors.SubvolumeNotFound, ErrorKind.ObjectNotFound, () => service.CreateAsync(request with { Subvolume = "@nope" }, CancellationToken.None));
+        await AssertError(ErrorIds.SubvolumeNotFound, ErrorKind.ObjectNotFound, () => service.CreateAsync(request with { Subvolume = "@nope" }, CancellationToken.None));
 
         await service.CreateAsync(request, CancellationToken.None);
-        await AssertError(BtrfsErrors.SnapshotAlreadyExists, ErrorKind.ResourceExists, () => service.CreateAsync(request, CancellationToken.None));
+        await AssertError(ErrorIds.SnapshotAlreadyExists, ErrorKind.ResourceExists, () => service.CreateAsync(request, CancellationToken.None));
 
         string elsewhere = Directory.CreateTempSubdirectory("disktools-notbtrfs").FullName;
         try
         {
             var otherDirectory = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = elsewhere });
-            await AssertError(BtrfsErrors.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument, () => otherDirectory.CreateAsync(request, CancellationToken.None));
+            await AssertError(ErrorIds.SnapshotDirectoryOnOtherFileSystem, ErrorKind.InvalidArgument, () => otherDirectory.CreateAsync(request, CancellationToken.None));
 
             var notBtrfs = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = elsewhere, SnapshotDirectory = elsewhere });
-            await AssertError(BtrfsErrors.NotBtrfsFileSystem, ErrorKind.InvalidArgument, () => notBtrfs.ListAsync(null, CancellationToken.None));
+            await AssertError(ErrorIds.NotBtrfsFileSystem, ErrorKind.InvalidArgument, () => notBtrfs.ListAsync(null, CancellationToken.None));
         }
         finally
         {
@@ -160,11 +160,11 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
         }
 
         var missingDirectory = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = directory + "-missing" });
-        await AssertError(BtrfsErrors.SnapshotDirectoryNotFound, ErrorKind.ObjectNotFound, () => missingDirectory.ListAsync(null, CancellationToken.None));
+        await AssertError(ErrorIds.SnapshotDirectoryNotFound, ErrorKind.ObjectNotFound, () => missingDirectory.ListAsync(null, CancellationToken.None));
 
         // Never deletes what does not follow the pattern, whatever it is handed.
         BtrfsSnapshot real = Assert.Single(await service.ListAsync(null, CancellationToken.None));
-        await AssertError(BtrfsErrors.NotASnapshotName, ErrorKind.InvalidArgument, () => service.RemoveAsync(real with { Path = fixture.HomeMount }, CancellationToken.None));
+        await AssertError(ErrorIds.NotADiskToolsSnapshot, ErrorKind.InvalidArgument, () => service.RemoveAsync(real with { Path = fixture.HomeMount }, CancellationToken.None));
         Assert.True(Directory.Exists(fixture.HomeMount));
     }
 
@@ -182,7 +182,7 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
 
             await using var executor = new LocalExecutor(new Dictionary<string, string?> { ["PATH"] = bin });
             var service = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = fixture.NewSnapshotDirectory() });
-            await AssertError(BtrfsErrors.BtrfsProgsNotFound, ErrorKind.NotInstalled, () => service.ListAsync(null, CancellationToken.None));
+            await AssertError(ErrorIds.BtrfsProgsNotFound, ErrorKind.NotInstalled, () => service.ListAsync(null, CancellationToken.None));
         }
         finally
         {
@@ -204,7 +204,7 @@ public sealed class BtrfsSnapshotServiceTests(SnapshotVolume fixture) : IClassFi
             ProcessRunner.Run("chmod", "755", wrapper);
             await using var executor = new LocalExecutor(new Dictionary<string, string?> { ["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH") });
             var service = new BtrfsSnapshotService(executor, new SnapshotLocation { FileSystem = fixture.RootMount, SnapshotDirectory = fixture.NewSnapshotDirectory() });
-            await AssertError(BtrfsErrors.PermissionDenied, ErrorKind.PermissionDenied, () => service.ListAsync(null, CancellationToken.None));
+            await AssertError(ErrorIds.BtrfsPermissionDenied, ErrorKind.PermissionDenied, () => service.ListAsync(null, CancellationToken.None));
         }
         finally
         {

@@ -177,7 +177,7 @@ public sealed class AuditIngestTests
         var (result, writer) = h.Pass();
 
         Assert.Equal((5L, 1L, 1L, 2L, 1L), (result.EventsRead, result.Malformed, result.Rejected, result.Applied, result.UnknownActions));
-        OperationError error = Assert.Single(writer.Errors, e => e.ErrorId == AuditIngestor.MalformedId);
+        OperationError error = Assert.Single(writer.Errors, e => e.ErrorId == ErrorIds.LucidAuditLineMalformed);
         Assert.Equal(ErrorKind.InvalidData, error.Kind);
         Assert.EndsWith(".log.active", (string)error.Target!, StringComparison.Ordinal);
         Assert.Contains("line 2:", error.Exception.Message, StringComparison.Ordinal);

@@ -18,7 +18,7 @@ public sealed class AuditLineIsolationTests
 
     private static string Lines(params string[] events) => string.Concat(events.Select(e => e + "\n"));
 
-    private static OperationError[] Malformed(RecordingWriter writer) => writer.Errors.Where(e => e.ErrorId == AuditIngestor.MalformedId).ToArray();
+    private static OperationError[] Malformed(RecordingWriter writer) => writer.Errors.Where(e => e.ErrorId == ErrorIds.LucidAuditLineMalformed).ToArray();
 
     [SkippableFact]
     public void A_valid_line_whose_user_name_holds_nul_is_reported_once_and_the_rest_applies()
@@ -99,7 +99,7 @@ public sealed class AuditLineIsolationTests
         Assert.Equal((3L, 1L, 2L), (first.EventsRead, first.Malformed, first.Applied));
         OperationError bad = Assert.Single(Malformed(writer));
         Assert.Contains("line 2: a line of 17,825,792 bytes", bad.Exception.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain(writer.Errors, e => e.ErrorId == AuditIngestor.LogUnreadableId);
+        Assert.DoesNotContain(writer.Errors, e => e.ErrorId == ErrorIds.LucidAuditLogUnreadable);
         Assert.Equal((1L, 1L), (h.Records()["before"].Count, h.Records()["after"].Count));
 
         Append(log, Lines(Event(AuditAction.FileRead, "/after", T.AddSeconds(2))));
@@ -158,7 +158,7 @@ public sealed class AuditLineIsolationTests
         File.WriteAllText(log, Lines(Event(AuditAction.FileRead, "/a", T.AddSeconds(9)))[..40]);
         var (found, writer) = h.Pass();
         OperationError changed = Assert.Single(writer.Errors);
-        Assert.Equal((AuditIngestor.LogChangedId, log), (changed.ErrorId, (string)changed.Target!));
+        Assert.Equal((ErrorIds.LucidAuditLogChanged, log), (changed.ErrorId, (string)changed.Target!));
         Assert.Equal(1, found.LogsSetAside);
 
         // Not again: not in the next pass, not after the log grows, not in a new ingestor (another process).

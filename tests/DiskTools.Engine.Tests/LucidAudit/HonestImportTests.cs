@@ -168,7 +168,7 @@ public sealed class HonestImportTests : IDisposable
         DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(
             () => InventoryImporter.ImportAsync(database, file, dir, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None));
 
-        Assert.Equal((InventoryImporter.SourceInvalidId, ErrorKind.InvalidData, file), (e.ErrorId, e.Kind, (string)e.Target!));
+        Assert.Equal((ErrorIds.InventoryImportSourceInvalid, ErrorKind.InvalidData, file), (e.ErrorId, e.Kind, (string)e.Target!));
         Assert.Contains(file, e.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await Scalar<long>(database, "SELECT count(*) FROM file_records"));
     }

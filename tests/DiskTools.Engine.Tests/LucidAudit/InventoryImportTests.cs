@@ -45,7 +45,7 @@ public sealed class InventoryImportTests : IDisposable
 
         Assert.Equal(("Parquet", 5L, 3L, 2L), (result.Format, result.RowsRead, result.Inserted, result.Skipped));
         Assert.Equal(["scan.parquet row 2:", "scan.parquet row 4:"], output.Errors.Select(e => string.Join(' ', e.Exception.Message.Split(' ')[..3])));
-        Assert.All(output.Errors, e => Assert.Equal((InventoryImporter.RowInvalidId, ErrorKind.InvalidData), (e.ErrorId, e.Kind)));
+        Assert.All(output.Errors, e => Assert.Equal((ErrorIds.InventoryImportRowInvalid, ErrorKind.InvalidData), (e.ErrorId, e.Kind)));
         Assert.Equal(new DateTime(2025, 1, 2, 0, 0, 0, DateTimeKind.Utc), await Scalar<DateTime>(database, "SELECT last_accessed FROM file_records WHERE file_path = 'd.bin'"));
         Assert.Equal("initial_scan", await Scalar<string>(database, "SELECT last_accessed_source::text FROM file_records WHERE file_path = 'a.bin'"));
     }
@@ -57,7 +57,7 @@ public sealed class InventoryImportTests : IDisposable
         File.WriteAllLines(file, ["name,bytes", "x,1"]);
         var database = InventoryDatabase.Open(PostgresCluster.Shared.CreateDatabase(), null);
         var error = await Assert.ThrowsAsync<DiskToolsException>(() => InventoryImporter.ImportAsync(database, file, dir, InventoryFileFormat.Auto, 100, new RecordingWriter(), CancellationToken.None));
-        Assert.Equal(InventoryImporter.SourceInvalidId, error.ErrorId);
+        Assert.Equal(ErrorIds.InventoryImportSourceInvalid, error.ErrorId);
         Assert.Contains("No path, modified column", error.Message, StringComparison.Ordinal);
         Assert.Equal(0L, await Scalar<long>(database, "SELECT count(*) FROM file_records"));
     }

@@ -118,7 +118,7 @@ public sealed class PathPatternTests
     public void An_unclosed_class_is_refused_with_its_position(string pattern, string where)
     {
         DiskToolsException e = Assert.Throws<DiskToolsException>(() => new PathPattern(pattern, "Filter"));
-        Assert.Equal(PathPattern.InvalidFilterId, e.ErrorId);
+        Assert.Equal(ErrorIds.InvalidFilterPattern, e.ErrorId);
         Assert.Contains(where, e.Message, StringComparison.Ordinal);
         Assert.Contains("-Filter pattern", e.Message, StringComparison.Ordinal);
     }
@@ -128,7 +128,7 @@ public sealed class PathPatternTests
     [InlineData("/")]
     [InlineData("//")]
     public void An_empty_pattern_is_refused(string pattern)
-        => Assert.Equal(PathPattern.InvalidExcludeId, Assert.Throws<DiskToolsException>(() => new PathPattern(pattern)).ErrorId);
+        => Assert.Equal(ErrorIds.InvalidExcludePattern, Assert.Throws<DiskToolsException>(() => new PathPattern(pattern)).ErrorId);
 
     public static TheoryData<string> RegexPatterns => new()
     {

@@ -46,7 +46,7 @@ public sealed class DatabaseTroubleTests
         int port = ClosedPort();
         DiskToolsException e = await FailsAsync($"Host=127.0.0.1;Port={port};Username=alice;Password={Secret};Database=inv", TimeSpan.FromSeconds(8));
 
-        Assert.Equal((DatabaseErrors.UnreachableId, ErrorKind.ConnectionError), (e.ErrorId, e.Kind));
+        Assert.Equal((ErrorIds.InventoryDatabaseUnreachable, ErrorKind.ConnectionError), (e.ErrorId, e.Kind));
         Assert.Equal($"alice@127.0.0.1:{port}/inv", e.Target);
         Assert.Contains("-ConnectionString", e.Message, StringComparison.Ordinal);
         Assert.Contains("Timeout=", e.Message, StringComparison.Ordinal);
@@ -63,7 +63,7 @@ public sealed class DatabaseTroubleTests
 
         var clock = Stopwatch.StartNew();
         DiskToolsException e = await Assert.ThrowsAsync<DiskToolsException>(() => RootStore.ListAsync(database, null, CancellationToken.None));
-        Assert.Equal(DatabaseErrors.UnreachableId, e.ErrorId);
+        Assert.Equal(ErrorIds.InventoryDatabaseUnreachable, e.ErrorId);
         Assert.True(clock.Elapsed > TimeSpan.FromSeconds(5), $"gave up after {clock.Elapsed}, before the 12 s asked for");
     }
 
@@ -75,7 +75,7 @@ public sealed class DatabaseTroubleTests
         var builder = new NpgsqlConnectionStringBuilder(cluster.ConnectionString("postgres")) { Database = "no_such_inventory_" + Guid.NewGuid().ToString("N")[..6], Password = Secret };
         DiskToolsException e = await FailsAsync(builder.ConnectionString, TimeSpan.FromSeconds(3));
 
-        Assert.Equal((DatabaseErrors.NotFoundId, ErrorKind.ObjectNotFound), (e.ErrorId, e.Kind));
+        Assert.Equal((ErrorIds.InventoryDatabaseNotFound, ErrorKind.ObjectNotFound), (e.ErrorId, e.Kind));
         Assert.Equal($"postgres@127.0.0.1:{cluster.Port}/{builder.Database}", e.Target);
         Assert.Contains("does not exist", e.Message, StringComparison.Ordinal);
     }
@@ -121,12 +121,12 @@ public sealed class DatabaseTroubleTests
         while (wrong is null && DateTime.UtcNow < deadline);
 
         Assert.NotNull(wrong);
-        Assert.Equal((DatabaseErrors.AuthenticationId, ErrorKind.AuthenticationError), (wrong.ErrorId, wrong.Kind));
+        Assert.Equal((ErrorIds.InventoryAuthenticationFailed, ErrorKind.AuthenticationError), (wrong.ErrorId, wrong.Kind));
         Assert.Equal($"strict@127.0.0.1:{cluster.Port}/postgres", wrong.Target);
         Assert.DoesNotContain(Secret, wrong.Message, StringComparison.Ordinal);
 
         DiskToolsException none = await FailsAsync(Strict(null), TimeSpan.FromSeconds(3));
-        Assert.Equal((DatabaseErrors.AuthenticationId, ErrorKind.AuthenticationError), (none.ErrorId, none.Kind));
+        Assert.Equal((ErrorIds.InventoryAuthenticationFailed, ErrorKind.AuthenticationError), (none.ErrorId, none.Kind));
     }
 
     [SkippableFact]
@@ -157,7 +157,7 @@ public sealed class DatabaseTroubleTests
 
         Assert.NotNull(sinceStop);
         Assert.True(sinceStop.Elapsed < TimeSpan.FromSeconds(10), $"took {sinceStop.Elapsed}");
-        Assert.Equal((DatabaseErrors.ConnectionLostId, ErrorKind.ConnectionError), (e.ErrorId, e.Kind));
+        Assert.Equal((ErrorIds.InventoryConnectionLost, ErrorKind.ConnectionError), (e.ErrorId, e.Kind));
         Assert.Equal(database.Description, e.Target);
         Assert.Contains("was lost", e.Message, StringComparison.Ordinal);
 

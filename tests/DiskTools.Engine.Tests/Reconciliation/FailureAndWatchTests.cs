@@ -1,3 +1,4 @@
+using DiskTools.Engine.Output;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Reconciliation.Watch;
 using DiskTools.Engine.Storage;
@@ -43,7 +44,7 @@ public sealed class DatabaseFailureTests
         ReconciliationOperation failed = await Reconciler.RunPassAsync(db, tree.Root, stopping, writer, CancellationToken.None);
         Assert.Equal("failed", failed.Status);
         Assert.False(string.IsNullOrEmpty(failed.ErrorMessage));
-        Assert.Contains(writer.Errors, e => e.ErrorId == Reconciler.PassFailedId);
+        Assert.Contains(writer.Errors, e => e.ErrorId == ErrorIds.ReconciliationFailed);
 
         cluster.Start();
         var afterRestart = Inventory.Records(cs, tree.Root);

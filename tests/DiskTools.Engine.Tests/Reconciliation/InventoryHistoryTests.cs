@@ -1,3 +1,4 @@
+using DiskTools.Engine.Output;
 using System.Collections.Concurrent;
 using DiskTools.Engine.Reconciliation;
 using DiskTools.Engine.Storage;
@@ -88,7 +89,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
             ReconciliationOperation pass = await Pass(tree.Root, writer);
             Assert.Equal("failed", pass.Status);
             Assert.Contains("does not exist", pass.ErrorMessage);
-            Assert.Equal(RootGuard.RootMissingId, Assert.Single(writer.Errors).ErrorId);
+            Assert.Equal(ErrorIds.ReconciliationRootMissing, Assert.Single(writer.Errors).ErrorId);
             Assert.Equal(12, Count(tree.Root));
         }
         finally
@@ -114,7 +115,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         {
             ReconciliationOperation pass = await Pass(tree.Root, writer);
             Assert.Equal("failed", pass.Status);
-            OperationErrorAssert(writer, RootGuard.RootIsSymlinkId, empty.Root);
+            OperationErrorAssert(writer, ErrorIds.ReconciliationRootIsSymlink, empty.Root);
             Assert.Equal(12, Count(tree.Root));
         }
         finally
@@ -168,7 +169,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         File.WriteAllText(Path.Combine(disk.MountPoint, "stray"), "not the disk");
         ReconciliationOperation refused = await Pass(disk.MountPoint, writer);
         Assert.Equal("failed", refused.Status);
-        OperationErrorAssert(writer, RootGuard.RootChangedId, "another file system");
+        OperationErrorAssert(writer, ErrorIds.ReconciliationRootFilesystemChanged, "another file system");
         Assert.Equal(8, Count(disk.MountPoint));
 
         // Plugged in again: the same file system, so the pass goes ahead and finds everything unchanged.
@@ -204,7 +205,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         File.WriteAllText(tree["new.txt"], "arrived meanwhile");
         ReconciliationOperation stopped = await Pass(tree.Root, writer);
         Assert.Equal("failed", stopped.Status);
-        OperationErrorAssert(writer, RootGuard.RemovalThresholdId, "30 of its 40");
+        OperationErrorAssert(writer, ErrorIds.ReconciliationRemovalThresholdExceeded, "30 of its 40");
         Assert.Equal(40, Count(tree.Root)); // nothing removed, and nothing added either: it stopped before writing
         Assert.Single(writer.Errors);
 
@@ -220,7 +221,7 @@ public sealed class InventoryHistoryTests : IClassFixture<PostgresDatabase>
         var emptyWriter = new RecordingWriter();
         ReconciliationOperation empty = await Pass(tree.Root, emptyWriter, new ReconciliationOptions { MaxRemovalPercent = 100 });
         Assert.Equal("failed", empty.Status);
-        OperationErrorAssert(emptyWriter, RootGuard.RootEmptyId, "11 records");
+        OperationErrorAssert(emptyWriter, ErrorIds.ReconciliationRootEmpty, "11 records");
         Assert.Equal(11, Count(tree.Root));
         var forcedWriter = new RecordingWriter();
         ReconciliationOperation forced = await Pass(tree.Root, forcedWriter, new ReconciliationOptions { Force = true });

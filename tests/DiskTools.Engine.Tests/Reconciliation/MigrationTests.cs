@@ -54,7 +54,7 @@ public sealed class MigrationTests
         }
 
         var modified = await Assert.ThrowsAsync<DiskToolsException>(() => MigrationRunner.MigrateAsync(db, CancellationToken.None));
-        Assert.Equal(MigrationRunner.SchemaModifiedId, modified.ErrorId);
+        Assert.Equal(ErrorIds.InventorySchemaMigrationModified, modified.ErrorId);
 
         await using (var newer = new NpgsqlCommand("INSERT INTO disktools_schema_migrations (version, name, checksum) VALUES (999, 'future', 'x')", connection))
         {
@@ -62,7 +62,7 @@ public sealed class MigrationTests
         }
 
         var tooNew = await Assert.ThrowsAsync<DiskToolsException>(() => MigrationRunner.MigrateAsync(db, CancellationToken.None));
-        Assert.Equal(MigrationRunner.SchemaTooNewId, tooNew.ErrorId);
+        Assert.Equal(ErrorIds.InventorySchemaTooNew, tooNew.ErrorId);
         Assert.Contains("999", tooNew.Message, StringComparison.Ordinal);
     }
 
@@ -75,7 +75,7 @@ public sealed class MigrationTests
         if (Environment.GetEnvironmentVariable(InventoryDatabase.EnvironmentVariable) is null)
         {
             var missing = Assert.Throws<DiskToolsException>(() => InventoryDatabase.Open(null, null));
-            Assert.Equal(InventoryDatabase.NoConnectionId, missing.ErrorId);
+            Assert.Equal(ErrorIds.InventoryConnectionMissing, missing.ErrorId);
         }
     }
 }

@@ -96,7 +96,7 @@ public sealed class ExecutorTests
         await using ICommandExecutor executor = await ExecutorFactory.CreateAsync(kind);
         var e = await Assert.ThrowsAsync<DiskToolsException>(() =>
             executor.RunAsync(CommandLine.ShellScript("sleep \"$1\" & wait", marker), TimeSpan.FromSeconds(1), CancellationToken.None));
-        Assert.Equal(ExecutorErrors.CommandTimedOut, e.ErrorId);
+        Assert.Equal(ErrorIds.CommandTimedOut, e.ErrorId);
         Assert.Equal(0, CountSleepers(marker));
     }
 

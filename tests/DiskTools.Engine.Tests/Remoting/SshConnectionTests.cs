@@ -35,7 +35,7 @@ public sealed class SshConnectionTests
         string wrong = HostKeyFingerprint.Compute(new byte[] { 1, 2, 3 });
         var e = await Assert.ThrowsAsync<DiskToolsException>(() => SshExecutor.ConnectAsync(
             ExecutorFactory.ForAlias(server) with { HostKeyFingerprint = wrong }, CancellationToken.None));
-        Assert.Equal(ExecutorErrors.HostKeyMismatch, e.ErrorId);
+        Assert.Equal(ErrorIds.SshHostKeyMismatch, e.ErrorId);
         Assert.Equal(ErrorKind.SecurityError, e.Kind);
         Assert.Contains(server.HostKeyFingerprint, e.Message, StringComparison.Ordinal);
         Assert.Contains(wrong, e.Message, StringComparison.Ordinal);
@@ -50,7 +50,7 @@ public sealed class SshConnectionTests
         {
             var e = await Assert.ThrowsAsync<DiskToolsException>(() => SshExecutor.ConnectAsync(
                 ExecutorFactory.ForAlias(server) with { KnownHostsFiles = [empty] }, CancellationToken.None));
-            Assert.Equal(ExecutorErrors.HostKeyUnknown, e.ErrorId);
+            Assert.Equal(ErrorIds.SshHostKeyUnknown, e.ErrorId);
             Assert.Contains(server.HostKeyFingerprint, e.Message, StringComparison.Ordinal);
         }
         finally
@@ -72,7 +72,7 @@ public sealed class SshConnectionTests
             File.WriteAllText(knownHosts, $"[{server.Host}]:{server.Port} {otherKey}\n");
             var e = await Assert.ThrowsAsync<DiskToolsException>(() => SshExecutor.ConnectAsync(
                 ExecutorFactory.ForAlias(server) with { KnownHostsFiles = [knownHosts] }, CancellationToken.None));
-            Assert.Equal(ExecutorErrors.HostKeyMismatch, e.ErrorId);
+            Assert.Equal(ErrorIds.SshHostKeyMismatch, e.ErrorId);
             Assert.Contains(server.HostKeyFingerprint, e.Message, StringComparison.Ordinal);
         }
         finally
@@ -111,7 +111,7 @@ public sealed class SshConnectionTests
         listener.Stop(); // nothing listens there now
         var e = await Assert.ThrowsAsync<DiskToolsException>(() => SshExecutor.ConnectAsync(
             ExecutorFactory.ForAlias(SshServer.Shared) with { Port = port }, CancellationToken.None));
-        Assert.Equal(ExecutorErrors.HostUnreachable, e.ErrorId);
+        Assert.Equal(ErrorIds.HostUnreachable, e.ErrorId);
         Assert.Equal(ErrorKind.ConnectionError, e.Kind);
     }
 
@@ -133,7 +133,7 @@ public sealed class SshConnectionTests
                 KnownHostsFiles = [server.KnownHostsPath],
                 UseAgent = false,
             }, CancellationToken.None));
-            Assert.Equal(ExecutorErrors.AuthenticationFailed, e.ErrorId);
+            Assert.Equal(ErrorIds.SshAuthenticationFailed, e.ErrorId);
         }
         finally
         {

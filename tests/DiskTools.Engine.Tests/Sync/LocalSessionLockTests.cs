@@ -352,7 +352,7 @@ public sealed class LocalSessionLockTests : IDisposable
     private void AssertRefused(string lockPath, string victim, string because)
     {
         var refused = Assert.ThrowsAny<DiskToolsException>(() => LocalSessionLock.Acquire(lockPath, Holder("99999999"), "box").Dispose());
-        Assert.Equal(RuntimeDirectory.UnsafeErrorId, refused.ErrorId);
+        Assert.Equal(ErrorIds.SyncRuntimeDirectoryUnsafe, refused.ErrorId);
         Assert.Equal(ErrorKind.SecurityError, refused.Kind);
         Assert.Contains(because, refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Secret, refused.Message, StringComparison.Ordinal);

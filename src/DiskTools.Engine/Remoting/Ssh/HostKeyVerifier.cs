@@ -41,7 +41,7 @@ internal sealed class HostKeyVerifier
                 return true;
             }
 
-            Failure = new DiskToolsException(ExecutorErrors.HostKeyMismatch, ErrorKind.SecurityError,
+            Failure = new DiskToolsException(ErrorIds.SshHostKeyMismatch, ErrorKind.SecurityError,
                 $"Host key mismatch for {lookupName}: the server presented {keyType} {fingerprint}, but {pinnedFingerprint} was expected. " +
                 "The connection was refused; if the host key really changed, pin the new fingerprint after verifying it out of band.",
                 lookupName);
@@ -57,19 +57,19 @@ internal sealed class HostKeyVerifier
             case HostKeyStatus.Changed:
                 string listed = string.Join(", ", entries.Where(e => e.Marker is null && e.Matches(lookupName) && e.KeyType == keyType)
                     .Select(e => $"{HostKeyFingerprint.Compute(e.Key)} ({e.Source})"));
-                Failure = new DiskToolsException(ExecutorErrors.HostKeyMismatch, ErrorKind.SecurityError,
+                Failure = new DiskToolsException(ErrorIds.SshHostKeyMismatch, ErrorKind.SecurityError,
                     $"HOST KEY CHANGED for {lookupName}: the server presented {keyType} {fingerprint}, but known_hosts lists {listed}. " +
                     "This may be an attack; the connection was refused. If the key really changed, remove the old line and add the new key.",
                     lookupName);
                 return false;
             case HostKeyStatus.Revoked:
-                Failure = new DiskToolsException(ExecutorErrors.HostKeyRevoked, ErrorKind.SecurityError,
+                Failure = new DiskToolsException(ErrorIds.SshHostKeyRevoked, ErrorKind.SecurityError,
                     $"The host key {keyType} {fingerprint} presented by {lookupName} is marked @revoked in known_hosts; the connection was refused.",
                     lookupName);
                 return false;
             default:
                 string searched = knownHostsFiles.Count == 0 ? "(no known_hosts files)" : string.Join(", ", knownHostsFiles);
-                Failure = new DiskToolsException(ExecutorErrors.HostKeyUnknown, ErrorKind.SecurityError,
+                Failure = new DiskToolsException(ErrorIds.SshHostKeyUnknown, ErrorKind.SecurityError,
                     $"The host key of {lookupName} is not known: the server presented {keyType} {fingerprint}, and no entry in {searched} lists it. " +
                     "Verify that fingerprint out of band, then add the key to known_hosts (e.g. with ssh-keyscan) or pin it with -HostKeyFingerprint.",
                     lookupName);

@@ -79,7 +79,7 @@ public static class OpenSshConfig
             if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
             {
                 process.Kill(entireProcessTree: true);
-                throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.OperationTimeout,
+                throw new DiskToolsException(ErrorIds.InvalidSshConfig, ErrorKind.OperationTimeout,
                     $"'ssh -G {host}' did not answer within 30 s (a Match exec command that hangs?).", host);
             }
 
@@ -94,7 +94,7 @@ public static class OpenSshConfig
 
         if (exit != 0)
         {
-            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.InvalidData,
+            throw new DiskToolsException(ErrorIds.InvalidSshConfig, ErrorKind.InvalidData,
                 $"OpenSSH cannot resolve '{host}'{(configPath is null ? string.Empty : $" with '{configPath}'")}: {errors.Trim()}", configPath ?? host);
         }
 

@@ -49,7 +49,7 @@ internal sealed class ShellRequest : IRunningCommand
         catch (IOException e)
         {
             // The shell (and with it the connection, usually) ended while the command ran: no exit status.
-            throw new DiskToolsException(ExecutorErrors.ConnectionLost, ErrorKind.ConnectionError,
+            throw new DiskToolsException(ErrorIds.SshConnectionLost, ErrorKind.ConnectionError,
                 $"The connection to {target} closed before '{Command}' finished.", target, e);
         }
     }

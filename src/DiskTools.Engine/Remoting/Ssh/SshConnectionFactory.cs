@@ -25,7 +25,7 @@ internal static class SshConnectionFactory
         string? requestedUser = FirstNonEmpty(options.UserName, userFromHost, options.Credential?.UserName);
         if (options.ConfigPath is { } explicitConfig && !File.Exists(explicitConfig))
         {
-            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.ObjectNotFound, $"The ssh config file '{explicitConfig}' does not exist.", explicitConfig);
+            throw new DiskToolsException(ErrorIds.InvalidSshConfig, ErrorKind.ObjectNotFound, $"The ssh config file '{explicitConfig}' does not exist.", explicitConfig);
         }
 
         // OpenSSH's own resolution, the one rsync's ssh applies too. Without an ssh client there is nobody to ask:
@@ -34,7 +34,7 @@ internal static class SshConnectionFactory
             ?? Unconfigured(alias, options.ConfigPath, withDefaultKeys: options.IdentityFiles.Count == 0);
         if (config.ProxyCommand is not null || config.ProxyJump is not null)
         {
-            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.InvalidSshConfig, ErrorKind.InvalidArgument,
                 $"The ssh config routes '{alias}' through {(config.ProxyJump is not null ? "ProxyJump " + config.ProxyJump : "a ProxyCommand")}, which DiskTools cannot follow; connect to the host directly.", alias);
         }
 
@@ -44,7 +44,7 @@ internal static class SshConnectionFactory
 
         if (options.HostKeyFingerprint is { } pinned && !HostKeyFingerprint.IsWellFormed(pinned))
         {
-            throw new DiskToolsException(ExecutorErrors.HostKeyMismatch, ErrorKind.InvalidArgument,
+            throw new DiskToolsException(ErrorIds.SshHostKeyMismatch, ErrorKind.InvalidArgument,
                 $"'{pinned}' is not a SHA256 host key fingerprint (expected SHA256:<43 base64 characters>, as ssh-keygen -lf prints).", pinned);
         }
 
@@ -56,7 +56,7 @@ internal static class SshConnectionFactory
         {
             if (!File.Exists(file))
             {
-                throw new DiskToolsException("SshIdentityFileNotFound", ErrorKind.ObjectNotFound, $"The identity file '{file}' does not exist.", file);
+                throw new DiskToolsException(ErrorIds.SshIdentityFileNotFound, ErrorKind.ObjectNotFound, $"The identity file '{file}' does not exist.", file);
             }
 
             AddKey(keySources, file, passphrase, explicitlyNamed: true);
@@ -104,7 +104,7 @@ internal static class SshConnectionFactory
 
         if (methods.Count == 0)
         {
-            throw new DiskToolsException(ExecutorErrors.AuthenticationFailed, ErrorKind.SecurityError,
+            throw new DiskToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.SecurityError,
                 $"No way to authenticate to {target}: no identity file, no ssh-agent key and no credential.", target);
         }
 
@@ -129,7 +129,7 @@ internal static class SshConnectionFactory
     {
         if (configPath is not null)
         {
-            throw new DiskToolsException(ExecutorErrors.InvalidSshConfig, ErrorKind.NotInstalled,
+            throw new DiskToolsException(ErrorIds.InvalidSshConfig, ErrorKind.NotInstalled,
                 $"Reading the ssh config '{configPath}' needs the OpenSSH client (ssh), which is not installed.", configPath);
         }
 
@@ -152,7 +152,7 @@ internal static class SshConnectionFactory
         {
             if (explicitlyNamed)
             {
-                throw new DiskToolsException(ExecutorErrors.AuthenticationFailed, ErrorKind.SecurityError,
+                throw new DiskToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.SecurityError,
                     $"Cannot use the identity file '{file}': {e.Message} (an encrypted key needs its passphrase as the credential's password).", file, e);
             }
 

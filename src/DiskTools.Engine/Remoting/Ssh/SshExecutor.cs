@@ -194,7 +194,7 @@ public sealed class SshExecutor : ICommandExecutor
         }
         catch (Exception e) when (e is SshException or IOException or UnauthorizedAccessException)
         {
-            throw new DiskToolsException(ExecutorErrors.FileTransferFailed, kind, $"{failure}: {e.Message}", hostPath, e);
+            throw new DiskToolsException(ErrorIds.FileTransferFailed, kind, $"{failure}: {e.Message}", hostPath, e);
         }
     }
 
@@ -337,7 +337,7 @@ public sealed class SshExecutor : ICommandExecutor
             {
                 return await shell.RunAsync(command, cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException || (e is DiskToolsException d && d.ErrorId == ExecutorErrors.ConnectionLost))
+            catch (Exception e) when (e is IOException or ObjectDisposedException or SshException || (e is DiskToolsException d && d.ErrorId == ErrorIds.SshConnectionLost))
             {
                 // The shell went away under the request; a channel of its own may still get through.
             }
@@ -438,14 +438,14 @@ public sealed class SshExecutor : ICommandExecutor
                     await ConnectCoreAsync(attempt, cancellationToken).ConfigureAwait(false);
                     return client!;
                 }
-                catch (DiskToolsException e) when (e.ErrorId == ExecutorErrors.HostUnreachable)
+                catch (DiskToolsException e) when (e.ErrorId == ErrorIds.HostUnreachable)
                 {
                     last = e;
                     await Task.Delay(TimeSpan.FromSeconds(Math.Min(8, 1 << (attempt - 1))), cancellationToken).ConfigureAwait(false);
                 }
             }
 
-            throw new DiskToolsException(ExecutorErrors.ConnectionLost, ErrorKind.ConnectionError,
+            throw new DiskToolsException(ErrorIds.SshConnectionLost, ErrorKind.ConnectionError,
                 $"The connection to {Target} was lost and could not be re-established: {last?.Message}", Target, last);
         }
         finally
@@ -513,12 +513,12 @@ public sealed class SshExecutor : ICommandExecutor
         }
         catch (SshAuthenticationException e)
         {
-            throw new DiskToolsException(ExecutorErrors.AuthenticationFailed, ErrorKind.SecurityError,
+            throw new DiskToolsException(ErrorIds.SshAuthenticationFailed, ErrorKind.SecurityError,
                 $"{Target} refused every authentication method offered ({string.Join(", ", connectionInfo.AuthenticationMethods.Select(m => m.Name))}): {e.Message}", Target, e);
         }
         catch (Exception e) when (e is SocketException or SshConnectionException or SshOperationTimeoutException or ProxyException or TimeoutException or OperationCanceledException or IOException)
         {
-            throw new DiskToolsException(ExecutorErrors.HostUnreachable, ErrorKind.ConnectionError,
+            throw new DiskToolsException(ErrorIds.HostUnreachable, ErrorKind.ConnectionError,
                 $"Cannot reach {Target}: {e.Message}", Target, e);
         }
     }

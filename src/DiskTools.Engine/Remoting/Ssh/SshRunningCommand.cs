@@ -192,7 +192,7 @@ internal sealed class SshRunningCommand : IRunningCommand
             if (e is OperationCanceledException)
             {
                 // The channel was closed under the command (connection lost or cancelled): no exit status.
-                throw new Output.DiskToolsException(ExecutorErrors.ConnectionLost, Output.ErrorKind.ConnectionError,
+                throw new Output.DiskToolsException(ErrorIds.SshConnectionLost, Output.ErrorKind.ConnectionError,
                     $"The connection to {owner.Target} closed before '{Command}' finished.", owner.Target, e);
             }
 

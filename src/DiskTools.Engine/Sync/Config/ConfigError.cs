@@ -14,7 +14,7 @@ public sealed record ConfigError(string Path, int Line, int Column, string Messa
 public sealed class SyncConfigException : Output.DiskToolsException
 {
     public SyncConfigException(string file, IReadOnlyList<ConfigError> errors)
-        : base("SyncConfigInvalid", Output.ErrorKind.InvalidData, Describe(file, errors), file)
+        : base(ErrorIds.SyncConfigInvalid, Output.ErrorKind.InvalidData, Describe(file, errors), file)
     {
         File = file;
         Errors = errors;

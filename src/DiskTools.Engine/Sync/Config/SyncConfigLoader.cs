@@ -34,7 +34,7 @@ public static class SyncConfigLoader
         if (!File.Exists(path))
         {
             throw new Output.DiskToolsException(
-                "SyncConfigNotFound", Output.ErrorKind.ObjectNotFound,
+                ErrorIds.SyncConfigNotFound, Output.ErrorKind.ObjectNotFound,
                 $"The sync config '{path}' does not exist. Create one with New-SyncConfig, or name another with -ConfigPath.", path);
         }
 
@@ -54,7 +54,7 @@ public static class SyncConfigLoader
         int fd = Safety.PosixFiles.Open(path, Safety.PosixFiles.ReadOnly | Safety.PosixFiles.NonBlocking | Safety.PosixFiles.CloseOnExec, 0, out int errno);
         if (fd < 0)
         {
-            throw new Output.DiskToolsException("SyncConfigUnreadable", errno == 13 ? Output.ErrorKind.PermissionDenied : Output.ErrorKind.ReadError,
+            throw new Output.DiskToolsException(ErrorIds.SyncConfigUnreadable, errno == 13 ? Output.ErrorKind.PermissionDenied : Output.ErrorKind.ReadError,
                 $"Cannot open the sync config '{path}' (errno {errno}).", path);
         }
 
@@ -63,14 +63,14 @@ public static class SyncConfigLoader
             Safety.PosixStat file = Safety.PosixFiles.StatDescriptor(fd);
             if (!file.IsRegular)
             {
-                throw new Output.DiskToolsException("SyncConfigNotAFile", Output.ErrorKind.InvalidArgument,
+                throw new Output.DiskToolsException(ErrorIds.SyncConfigNotAFile, Output.ErrorKind.InvalidArgument,
                     $"The sync config '{path}' is {file.TypeName}, not a regular file; name the YAML file itself.", path);
             }
 
             byte[] content = Safety.PosixFiles.ReadPrefix(fd, MaxBytes + 1);
             if (file.Size > MaxBytes || content.Length > MaxBytes)
             {
-                throw new Output.DiskToolsException("SyncConfigTooLarge", Output.ErrorKind.LimitsExceeded,
+                throw new Output.DiskToolsException(ErrorIds.SyncConfigTooLarge, Output.ErrorKind.LimitsExceeded,
                     $"The sync config '{path}' is larger than {MaxBytes / 1024} KiB ({Math.Max(file.Size, content.Length):N0} bytes); that is not a sync config.", path);
             }
 

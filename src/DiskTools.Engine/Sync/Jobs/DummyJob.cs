@@ -106,4 +106,4 @@ public sealed class DummyJob : SyncJob
 
 /// <summary>dummy_fail did what it is for.</summary>
 public sealed class DummyJobFailedException(string job, int percent)
-    : Output.DiskToolsException("SyncJobFailed", Output.ErrorKind.InvalidOperation, $"{job} failed on purpose at {percent}%.", job);
+    : Output.DiskToolsException(ErrorIds.SyncJobFailed, Output.ErrorKind.InvalidOperation, $"{job} failed on purpose at {percent}%.", job);

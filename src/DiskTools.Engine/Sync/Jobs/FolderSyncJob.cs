@@ -215,7 +215,7 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         string[] resolved = result.StandardOutput.Split('\0', StringSplitOptions.RemoveEmptyEntries);
         if (!result.Succeeded || resolved.Length < given.Length)
         {
-            throw new DiskToolsException("SyncPathUnresolved", ErrorKind.ReadError,
+            throw new DiskToolsException(ErrorIds.SyncPathUnresolved, ErrorKind.ReadError,
                 $"Cannot resolve the folder paths on {context.HostnameOf(host)}: {result.StandardError.Trim()}", context.HostnameOf(host));
         }
 
@@ -281,7 +281,7 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         string[] fields = lines.Length >= 2 ? lines[1].Trim().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries) : [];
         if (!df.Succeeded || fields.Length < 3 || !long.TryParse(fields[0], CultureInfo.InvariantCulture, out long total) || !long.TryParse(fields[1], CultureInfo.InvariantCulture, out long free))
         {
-            throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError, $"Cannot measure free space of '{measured}' on {context.TargetHostname}: {df.StandardError.Trim()}", measured);
+            throw new DiskToolsException(ErrorIds.DiskSpaceUnknown, ErrorKind.ReadError, $"Cannot measure free space of '{measured}' on {context.TargetHostname}: {df.StandardError.Trim()}", measured);
         }
 
         return (fields[2].Trim(), total, free);
@@ -372,7 +372,7 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
             }
         }
 
-        throw new DiskToolsException("RsyncStatsMissing", ErrorKind.InvalidData, $"rsync's dry run of '{folder.Source}' printed no transfer statistics.", folder.Source);
+        throw new DiskToolsException(ErrorIds.RsyncStatsMissing, ErrorKind.InvalidData, $"rsync's dry run of '{folder.Source}' printed no transfer statistics.", folder.Source);
     }
 
     public override async Task ExecuteAsync(JobContext context, CancellationToken cancellationToken)
@@ -617,7 +617,7 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
 
 /// <summary>rsync ended with an error status.</summary>
 public sealed class RsyncFailedException(string folder, int exitCode, IReadOnlyList<string> messages)
-    : DiskToolsException("RsyncFailed", ErrorKind.WriteError,
+    : DiskToolsException(ErrorIds.RsyncFailed, ErrorKind.WriteError,
         $"rsync of '{folder}' failed with exit code {exitCode} ({Meaning(exitCode)}){(messages.Count > 0 ? ": " + string.Join(" | ", messages.TakeLast(3).Select(TerminalText.Escape)) : string.Empty)}",
         folder)
 {

@@ -143,5 +143,5 @@ public sealed class RsyncTransport : IDisposable
     }
 
     private static DiskToolsException Unavailable(string hostname, string why)
-        => new("SyncTransportUnavailable", ErrorKind.InvalidArgument, $"rsync's ssh to {hostname} cannot be set up: {why}.", hostname);
+        => new(ErrorIds.SyncTransportUnavailable, ErrorKind.InvalidArgument, $"rsync's ssh to {hostname} cannot be set up: {why}.", hostname);
 }

@@ -69,7 +69,7 @@ internal sealed class OutputEventConsumer(IOutputWriter output, Func<SyncHost, s
             default:
                 OperationError error = log.Error is DiskToolsException known
                     ? known.ToError()
-                    : new OperationError(log.Level == LogLevel.Critical ? "SyncCritical" : "SyncError",
+                    : new OperationError(log.Level == LogLevel.Critical ? ErrorIds.SyncCritical : ErrorIds.SyncError,
                         ErrorKind.InvalidOperation, hostnames(log.Host), log.Error is null ? new InvalidOperationException(text) : new InvalidOperationException(log.Error.Message, log.Error));
                 // Multi-line messages (validation findings) keep their lines; every other control character is escaped.
                 string shown = TerminalText.EscapeLines(error.Exception.Message);

@@ -35,7 +35,7 @@ public sealed class DiskSpaceMonitor() : SyncJob(JobName, "Watches free disk spa
         CommandResult result = await host.RunAsync(CommandLine.Create("df", "-B1", "--output=size,avail", "--", path), TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         if (!result.Succeeded)
         {
-            throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.ReadError,
+            throw new DiskToolsException(ErrorIds.DiskSpaceUnknown, ErrorKind.ReadError,
                 $"Cannot measure free space of '{path}' on {host.Target}: {result.StandardError.Trim()}", path);
         }
 
@@ -51,7 +51,7 @@ public sealed class DiskSpaceMonitor() : SyncJob(JobName, "Watches free disk spa
             || !long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long total)
             || !long.TryParse(fields[1], NumberStyles.None, CultureInfo.InvariantCulture, out long free))
         {
-            throw new DiskToolsException("DiskSpaceUnknown", ErrorKind.InvalidData, $"Unexpected df output for '{path}': {dfOutput.Trim()}", path);
+            throw new DiskToolsException(ErrorIds.DiskSpaceUnknown, ErrorKind.InvalidData, $"Unexpected df output for '{path}': {dfOutput.Trim()}", path);
         }
 
         return new FreeSpace(path, total, free);
@@ -115,7 +115,7 @@ public sealed class DiskSpaceMonitor() : SyncJob(JobName, "Watches free disk spa
 public sealed class DiskSpaceCriticalError : DiskToolsException
 {
     public DiskSpaceCriticalError(SyncHost host, string hostname, FreeSpace usage, DiskSpaceValue threshold)
-        : base("DiskSpaceCritical", ErrorKind.LimitsExceeded,
+        : base(ErrorIds.DiskSpaceCritical, ErrorKind.LimitsExceeded,
             $"{hostname} ({host.ToString().ToLowerInvariant()}): free space {ByteSize.Format(usage.FreeBytes)} ({usage.FreePercent.ToString("0.#", CultureInfo.InvariantCulture)}%) at {usage.Path} is below the runtime minimum {threshold} ({ByteSize.Format(threshold.ThresholdBytes(usage.TotalBytes))}).",
             hostname)
     {

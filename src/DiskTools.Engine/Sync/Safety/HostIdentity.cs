@@ -11,8 +11,6 @@ namespace DiskTools.Engine.Sync.Safety;
 /// </summary>
 public sealed partial record HostIdentity(string? MachineId, IReadOnlyList<string> HostKeyFingerprints)
 {
-    public const string SameHostErrorId = "SyncTargetIsSource";
-
     private const string Script = """
         for f in /etc/machine-id /var/lib/dbus/machine-id; do
             if [ -f "$f" ] && [ -s "$f" ]; then printf 'machine-id %s\n' "$(head -c 64 "$f" | head -n 1)"; break; fi
@@ -79,7 +77,7 @@ public sealed partial record HostIdentity(string? MachineId, IReadOnlyList<strin
     }
 
     public static DiskToolsException SameMachineError(string computerName, string sourceHostname, string reason)
-        => new(SameHostErrorId, ErrorKind.InvalidArgument,
+        => new(ErrorIds.SyncTargetIsSource, ErrorKind.InvalidArgument,
             $"{computerName} is this machine ({sourceHostname}): {reason}. A sync session copies to another machine; syncing a machine onto itself could overwrite the very files it copies.",
             computerName);
 

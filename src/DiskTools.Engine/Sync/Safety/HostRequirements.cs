@@ -25,7 +25,7 @@ public static class HostRequirements
     }
 
     public static DiskToolsException MissingError(string hostname, string role, IReadOnlyList<string> missing)
-        => new("SyncPrerequisiteMissing", ErrorKind.NotInstalled,
+        => new(ErrorIds.SyncPrerequisiteMissing, ErrorKind.NotInstalled,
             $"{hostname} ({role}) lacks {string.Join(", ", missing.Select(m => $"'{m}' (package {Packages.GetValueOrDefault(m, m)})"))}; install {(missing.Count == 1 ? "it" : "them")} and try again.",
             hostname);
 }

@@ -151,7 +151,7 @@ public sealed class LocalSessionLock : IDisposable
         => PosixFiles.LinkStat(children) is { IsRegular: true } file && PosixFiles.IsFlockHeld(file);
 
     private static DiskToolsException LockFailed(string path, int errno)
-        => new("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
+        => new(ErrorIds.SyncLockFailed, ErrorKind.PermissionDenied, $"Cannot lock '{path}' (errno {errno}).", path);
 
     /// <summary>Opens without following a symbolic link or blocking on a FIFO, and refuses anything but this user's own regular file.</summary>
     private static int OpenChecked(string path, bool create)
@@ -163,7 +163,7 @@ public sealed class LocalSessionLock : IDisposable
         {
             throw errno == PosixFiles.ELOOP
                 ? Unsafe(path, "it is a symbolic link")
-                : new DiskToolsException("SyncLockFailed", ErrorKind.PermissionDenied, $"Cannot open the lock file '{path}' (errno {errno}).", path);
+                : new DiskToolsException(ErrorIds.SyncLockFailed, ErrorKind.PermissionDenied, $"Cannot open the lock file '{path}' (errno {errno}).", path);
         }
 
         PosixStat file = PosixFiles.StatDescriptor(handle);
@@ -181,14 +181,14 @@ public sealed class LocalSessionLock : IDisposable
     }
 
     private static DiskToolsException Unsafe(string path, string problem)
-        => new(RuntimeDirectory.UnsafeErrorId, ErrorKind.SecurityError,
+        => new(ErrorIds.SyncRuntimeDirectoryUnsafe, ErrorKind.SecurityError,
             $"Refusing to use the lock file '{path}': {problem}. Remove it; DiskTools creates it again.", path);
 }
 
 /// <summary>Another session holds the host's lock, or a program an earlier session started there still runs.</summary>
 public sealed class SessionLockedException(string lockPath, string hostname, LockHolder? holder, bool childStillRuns = false)
     : DiskToolsException(
-        "SyncSessionLocked",
+        ErrorIds.SyncSessionLocked,
         ErrorKind.ResourceUnavailable,
         childStillRuns
             ? $"A program started by the sync session that last used {hostname} ("

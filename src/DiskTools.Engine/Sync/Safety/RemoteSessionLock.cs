@@ -151,13 +151,13 @@ public sealed class RemoteSessionLock : IAsyncDisposable
 
             if (exit == UnsafeExitCode)
             {
-                throw new DiskToolsException(RuntimeDirectory.UnsafeErrorId, ErrorKind.SecurityError,
+                throw new DiskToolsException(ErrorIds.SyncRuntimeDirectoryUnsafe, ErrorKind.SecurityError,
                     $"Refusing to take the session lock on {hostname}: {TerminalText.Escape(unsafeReason ?? "its runtime directory is not private")}. "
                     + "Another user could make DiskTools overwrite or reveal a file of their choosing there. Remove it; DiskTools creates it again with mode 700.",
                     hostname);
             }
 
-            throw new DiskToolsException("SyncLockFailed", exit == CommandResult.CommandNotFound ? ErrorKind.NotInstalled : ErrorKind.ResourceUnavailable,
+            throw new DiskToolsException(ErrorIds.SyncLockFailed, exit == CommandResult.CommandNotFound ? ErrorKind.NotInstalled : ErrorKind.ResourceUnavailable,
                 $"Cannot take the sync lock on {hostname} (exit {exit}){(detail.Length > 0 ? ": " + detail : string.Empty)}.", hostname);
         }
         catch

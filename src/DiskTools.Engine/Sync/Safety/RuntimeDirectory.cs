@@ -14,7 +14,6 @@ namespace DiskTools.Engine.Sync.Safety;
 public static class RuntimeDirectory
 {
     public const string OverrideVariable = "DISKTOOLS_RUNTIME_DIR";
-    public const string UnsafeErrorId = "SyncRuntimeDirectoryUnsafe";
 
     /// <summary>
     /// POSIX sh that sets $d to the target's runtime directory, creating and checking it as <see cref="Ensure"/>
@@ -92,7 +91,7 @@ public static class RuntimeDirectory
         int made = PosixFiles.MakeDirectory(directory, Convert.ToInt32("700", 8));
         if (made != 0 && made != PosixFiles.EEXIST)
         {
-            throw new DiskToolsException("SyncRuntimeDirectoryFailed", ErrorKind.PermissionDenied,
+            throw new DiskToolsException(ErrorIds.SyncRuntimeDirectoryFailed, ErrorKind.PermissionDenied,
                 $"Cannot create the directory '{directory}' for the session lock (errno {made}).", directory);
         }
 
@@ -122,7 +121,7 @@ public static class RuntimeDirectory
 
         if (problem is not null)
         {
-            throw new DiskToolsException(UnsafeErrorId, ErrorKind.SecurityError,
+            throw new DiskToolsException(ErrorIds.SyncRuntimeDirectoryUnsafe, ErrorKind.SecurityError,
                 $"Refusing to keep the session lock in '{directory}': {problem}. Another user could make DiskTools overwrite or reveal a file of their choosing. "
                 + $"Remove it (DiskTools creates it again with mode 700), or set {OverrideVariable} to a directory only you can write to.",
                 directory);

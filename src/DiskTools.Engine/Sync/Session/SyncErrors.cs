@@ -4,7 +4,7 @@ namespace DiskTools.Engine.Sync.Session;
 
 /// <summary>Phase 3 found that the live hosts do not allow the session; carries every finding.</summary>
 public sealed class SyncValidationException(IReadOnlyList<ValidationProblem> problems)
-    : DiskToolsException("SyncValidationFailed", ErrorKind.InvalidOperation,
+    : DiskToolsException(ErrorIds.SyncValidationFailed, ErrorKind.InvalidOperation,
         $"{problems.Count} problem{(problems.Count == 1 ? "" : "s")} found before anything was changed:" + Environment.NewLine
         + string.Join(Environment.NewLine, problems.Select(p => "  " + p)),
         problems.Count > 0 ? problems[0].Hostname : null)
@@ -14,7 +14,7 @@ public sealed class SyncValidationException(IReadOnlyList<ValidationProblem> pro
 
 /// <summary>Every job returned, but errors were logged on the way, so the session does not count as clean.</summary>
 public sealed class SyncErrorsLoggedException(int count)
-    : DiskToolsException("SyncErrorsLogged", ErrorKind.InvalidOperation,
+    : DiskToolsException(ErrorIds.SyncErrorsLogged, ErrorKind.InvalidOperation,
         $"{count} error{(count == 1 ? " was" : "s were")} logged during the session; see the log file.")
 {
     public int Count { get; } = count;

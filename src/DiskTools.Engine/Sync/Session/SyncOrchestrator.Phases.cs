@@ -77,7 +77,7 @@ public sealed partial class SyncOrchestrator
             {
                 if (!held.IsReleased)
                 {
-                    FailInBackground(new DiskToolsException("SyncTargetLockLost", ErrorKind.ConnectionError,
+                    FailInBackground(new DiskToolsException(ErrorIds.SyncTargetLockLost, ErrorKind.ConnectionError,
                         $"The connection to {Session.TargetHostname} was lost and with it the target's session lock; the session cannot go on safely.",
                         Session.TargetHostname));
                 }
@@ -92,7 +92,7 @@ public sealed partial class SyncOrchestrator
             string[] unknown = [.. named.Where(n => loaded.Jobs.All(j => !string.Equals(j.Name, n, StringComparison.OrdinalIgnoreCase)))];
             if (unknown.Length > 0)
             {
-                throw new DiskToolsException("SyncJobNotConfigured", ErrorKind.InvalidArgument,
+                throw new DiskToolsException(ErrorIds.SyncJobNotConfigured, ErrorKind.InvalidArgument,
                     $"-Job names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which sync_jobs in {loaded.SourceFile} does not list (it lists: {string.Join(", ", loaded.Jobs.Select(j => j.Name))}).",
                     unknown[0]);
             }
@@ -126,7 +126,7 @@ public sealed partial class SyncOrchestrator
 
         if (messages.Count > 0)
         {
-            throw new DiskToolsException("SyncPrerequisiteMissing", ErrorKind.NotInstalled, string.Join(" ", messages),
+            throw new DiskToolsException(ErrorIds.SyncPrerequisiteMissing, ErrorKind.NotInstalled, string.Join(" ", messages),
                 missing[1].Count > 0 ? Session.TargetHostname : Session.SourceHostname);
         }
     }

@@ -77,10 +77,10 @@ public abstract class BtrfsCmdletBase : SshCmdletBase, IDisposable
 
     /// <summary>Errors that stop everything: nothing else on that host can succeed either.</summary>
     protected static bool IsHostWide(DiskToolsException e) => e.ErrorId is
-        ExecutorErrors.HostUnreachable or ExecutorErrors.HostKeyMismatch or ExecutorErrors.HostKeyUnknown or ExecutorErrors.HostKeyRevoked
-        or ExecutorErrors.AuthenticationFailed or ExecutorErrors.ConnectionLost or ExecutorErrors.InvalidSshConfig
-        or BtrfsErrors.BtrfsProgsNotFound or BtrfsErrors.NotBtrfsFileSystem or BtrfsErrors.PermissionDenied
-        or BtrfsErrors.SnapshotDirectoryNotFound or BtrfsErrors.SnapshotDirectoryOnOtherFileSystem or BtrfsErrors.PathNotFound;
+        ErrorIds.HostUnreachable or ErrorIds.SshHostKeyMismatch or ErrorIds.SshHostKeyUnknown or ErrorIds.SshHostKeyRevoked
+        or ErrorIds.SshAuthenticationFailed or ErrorIds.SshConnectionLost or ErrorIds.InvalidSshConfig
+        or ErrorIds.BtrfsProgsNotFound or ErrorIds.NotBtrfsFileSystem or ErrorIds.BtrfsPermissionDenied
+        or ErrorIds.SnapshotDirectoryNotFound or ErrorIds.SnapshotDirectoryOnOtherFileSystem or ErrorIds.FileSystemPathNotFound;
 
     /// <summary>A local path argument resolved against the current PowerShell location.</summary>
     private string? ResolveLocalPath(string? path)

@@ -7,7 +7,6 @@ namespace DiskTools.Commands.Inventory;
 [OutputType(typeof(InventoryImportResult))]
 public sealed class ImportFileInventoryCommand : InventoryPathCommandBase
 {
-
     /// <summary>The root the inventory's paths are relative to (registered as a root on first use).</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -39,8 +38,8 @@ public sealed class ImportFileInventoryCommand : InventoryPathCommandBase
                 // A -LiteralPath is not checked when it is resolved: a name that is not there is not found, a
                 // directory is the wrong kind of argument.
                 output.WriteError(Directory.Exists(file)
-                    ? new OperationError(InventoryImporter.SourceInvalidId, ErrorKind.InvalidArgument, file, $"'{file}' is not a file.")
-                    : new OperationError(PathResolver.PathNotFoundId, ErrorKind.ObjectNotFound, file, $"Cannot find path '{file}' because it does not exist."));
+                    ? new OperationError(ErrorIds.InventoryImportSourceInvalid, ErrorKind.InvalidArgument, file, $"'{file}' is not a file.")
+                    : new OperationError(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, file, $"Cannot find path '{file}' because it does not exist."));
                 continue;
             }
 

@@ -61,11 +61,11 @@ public abstract class InventoryCommandBase : AsyncPSCmdlet
         }
         catch (ProviderNotFoundException e)
         {
-            throw new DiskToolsException(PathResolver.NotFileSystemPathId, ErrorKind.InvalidArgument, e.Message, path, e);
+            throw new DiskToolsException(ErrorIds.NotFileSystemPath, ErrorKind.InvalidArgument, e.Message, path, e);
         }
         catch (System.Management.Automation.DriveNotFoundException e)
         {
-            throw new DiskToolsException(PathResolver.PathNotFoundId, ErrorKind.ObjectNotFound, e.Message, path, e);
+            throw new DiskToolsException(ErrorIds.PathNotFound, ErrorKind.ObjectNotFound, e.Message, path, e);
         }
     }
 
@@ -74,5 +74,5 @@ public abstract class InventoryCommandBase : AsyncPSCmdlet
     /// its own, and the other roots are still queried. Database trouble is not one: it ends the command.
     /// </summary>
     protected static bool IsRootError(DiskToolsException e)
-        => (e.Kind == ErrorKind.ObjectNotFound || e.ErrorId == PathResolver.NotFileSystemPathId) && !DatabaseErrors.IsDatabaseError(e);
+        => (e.Kind == ErrorKind.ObjectNotFound || e.ErrorId == ErrorIds.NotFileSystemPath) && !DatabaseErrors.IsDatabaseError(e);
 }

@@ -46,5 +46,5 @@ public abstract class InventoryPathCommandBase : InventoryCommandBase
 
     /// <summary>Ends the command before any work when an interval parameter is out of range.</summary>
     protected void RefuseIntervals(string message)
-        => ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), "InvalidInterval", ErrorCategory.InvalidArgument, null));
+        => ThrowTerminatingError(new ErrorRecord(new ArgumentException(message), ErrorIds.InvalidInterval, ErrorCategory.InvalidArgument, null));
 }

@@ -101,8 +101,8 @@ public sealed class InvokeReconciliationCommand : InventoryPathCommandBase
             {
                 output.WriteObject(await Reconciler.RunPassAsync(database, root, options, this, cancellationToken).ConfigureAwait(false));
             }
-            catch (DiskToolsException e) when ((approved.Count > 1 || e.ErrorId == Reconciler.RootNotDirectoryId)
-                                              && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId
+            catch (DiskToolsException e) when ((approved.Count > 1 || e.ErrorId == ErrorIds.ReconciliationRootNotDirectory)
+                                              && e.ErrorId != ErrorIds.InventorySchemaTooNew && e.ErrorId != ErrorIds.InventoryConnectionMissing
                                               && !DatabaseErrors.IsDatabaseError(e))
             {
                 output.WriteError(e.ToError());

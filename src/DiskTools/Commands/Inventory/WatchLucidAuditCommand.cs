@@ -46,7 +46,7 @@ public sealed class WatchLucidAuditCommand : InventoryPathCommandBase
         {
             if (!Directory.Exists(root))
             {
-                ((IOutputWriter)this).WriteError(new OperationError("LucidAuditRootNotDirectory", ErrorKind.InvalidArgument, root,
+                ((IOutputWriter)this).WriteError(new OperationError(ErrorIds.LucidAuditRootNotDirectory, ErrorKind.InvalidArgument, root,
                     $"'{root}' is not a directory; give the root of the LucidLink filespace (the folder holding .lucid_audit)."));
                 continue;
             }
@@ -90,7 +90,7 @@ public sealed class WatchLucidAuditCommand : InventoryPathCommandBase
             AuditIngestor ingestor = await AuditIngestor.OpenAsync(database, root, options, this, cancellationToken).ConfigureAwait(false);
             await ingestor.WatchAsync(poll, cancellationToken).ConfigureAwait(false);
         }
-        catch (DiskToolsException e) when (several && e.ErrorId != MigrationRunner.SchemaTooNewId && e.ErrorId != InventoryDatabase.NoConnectionId && !DatabaseErrors.IsDatabaseError(e) && !cancellationToken.IsCancellationRequested)
+        catch (DiskToolsException e) when (several && e.ErrorId != ErrorIds.InventorySchemaTooNew && e.ErrorId != ErrorIds.InventoryConnectionMissing && !DatabaseErrors.IsDatabaseError(e) && !cancellationToken.IsCancellationRequested)
         {
             // Several filespaces: one that cannot be ingested does not stop the others.
             ((IOutputWriter)this).WriteError(e.ToError());

@@ -39,7 +39,7 @@ public sealed class GetSyncSessionCommand : PSCmdlet
             if (found.Count == 0)
             {
                 WriteError(new ErrorRecord(
-                    new ItemNotFoundException($"No log of sync session '{id}' in {directory}."), "SyncSessionNotFound", ErrorCategory.ObjectNotFound, id));
+                    new ItemNotFoundException($"No log of sync session '{id}' in {directory}."), ErrorIds.SyncSessionNotFound, ErrorCategory.ObjectNotFound, id));
             }
 
             foreach (SyncSession session in found)

@@ -32,14 +32,14 @@ public sealed class NewSyncConfigCommand : PSCmdlet
 
         if (Directory.Exists(path))
         {
-            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' is a directory; give a file path."), "SyncConfigPathIsDirectory", ErrorCategory.InvalidArgument, path));
+            ThrowTerminatingError(new ErrorRecord(new IOException($"'{path}' is a directory; give a file path."), ErrorIds.SyncConfigPathIsDirectory, ErrorCategory.InvalidArgument, path));
         }
 
         bool exists = File.Exists(path);
         if (exists && !Force)
         {
             WriteError(new ErrorRecord(
-                new IOException($"'{path}' already exists; use -Force to overwrite it."), "SyncConfigExists", ErrorCategory.ResourceExists, path));
+                new IOException($"'{path}' already exists; use -Force to overwrite it."), ErrorIds.SyncConfigExists, ErrorCategory.ResourceExists, path));
             return;
         }
 
@@ -55,7 +55,7 @@ public sealed class NewSyncConfigCommand : PSCmdlet
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            WriteError(new ErrorRecord(e, "SyncConfigWriteFailed", e is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, path));
+            WriteError(new ErrorRecord(e, ErrorIds.SyncConfigWriteFailed, e is UnauthorizedAccessException ? ErrorCategory.PermissionDenied : ErrorCategory.WriteError, path));
             return;
         }
 
