@@ -1,6 +1,5 @@
 using DiskTools.Engine.Remoting;
 using DiskTools.Engine.Remoting.Ssh;
-using DiskTools.Engine.Sync.Config;
 using DiskTools.Engine.Sync.Jobs;
 using DiskTools.Engine.Sync.Logging;
 using DiskTools.Engine.Sync.Safety;
@@ -15,15 +14,15 @@ public sealed partial class SyncOrchestrator
         ExecutorErrors.ValidateHostName(options.Target.Host);
 
         // Config first: a bad file must stop the session before anything is locked or connected.
-        config = SyncConfigLoader.Load(Session.ConfigFile!, SyncJobCatalog.Schemas);
+        plan = SessionPlan.Load(Session.ConfigFile!);
         if (logFile is not null)
         {
-            logFile.Threshold = config.LogFileLevel;
+            logFile.Threshold = plan.Config.LogFileLevel;
         }
 
-        bus.Publish(new SessionConfiguredEvent(DateTimeOffset.UtcNow, config));
-        plannedJobs = SelectJobs(config);
-        Log(LogLevel.Info, $"Config {config.SourceFile} is valid", ("jobs", plannedJobs.Where(j => j.Job is not null).Select(j => j.Selection.Name).ToArray()));
+        bus.Publish(new SessionConfiguredEvent(DateTimeOffset.UtcNow, plan.Config));
+        plan.Select(options.Jobs);
+        Log(LogLevel.Info, $"Config {plan.Config.SourceFile} is valid", ("jobs", plan.RunningNames.ToArray()));
 
         string lockDirectory = options.LockDirectory ?? LocalSessionLock.DefaultDirectory;
         localLock = LocalSessionLock.Acquire(Path.Combine(lockDirectory, LockFile), HolderLine(), Session.SourceHostname);
@@ -56,7 +55,7 @@ public sealed partial class SyncOrchestrator
         }
 
         await CheckPrerequisitesAsync(cancellationToken).ConfigureAwait(false);
-        if (plannedJobs.Any(j => j.Job is FolderSyncJob))
+        if (plan!.UsesRsync)
         {
             // One resolution for both channels: rsync's ssh gets exactly the host, port, user, keys and host key
             // this connection resolved and verified.
@@ -85,29 +84,9 @@ public sealed partial class SyncOrchestrator
             CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 
-    private List<(JobSelection Selection, SyncJob? Job)> SelectJobs(SyncConfig loaded)
-    {
-        if (options.Jobs is { } named)
-        {
-            string[] unknown = [.. named.Where(n => loaded.Jobs.All(j => !string.Equals(j.Name, n, StringComparison.OrdinalIgnoreCase)))];
-            if (unknown.Length > 0)
-            {
-                throw new DiskToolsException(ErrorIds.SyncJobNotConfigured, ErrorKind.InvalidArgument,
-                    $"-Job names {string.Join(", ", unknown.Select(u => $"'{u}'"))}, which sync_jobs in {loaded.SourceFile} does not list (it lists: {string.Join(", ", loaded.Jobs.Select(j => j.Name))}).",
-                    unknown[0]);
-            }
-        }
-
-        return [.. loaded.Jobs.Select(selection =>
-        {
-            bool run = options.Jobs is { } only ? only.Contains(selection.Name, StringComparer.OrdinalIgnoreCase) : selection.Enabled;
-            return (selection, run ? SyncJobCatalog.Find(selection.Name)!.Create() : null);
-        })];
-    }
-
     private async Task CheckPrerequisitesAsync(CancellationToken cancellationToken)
     {
-        bool rsync = plannedJobs.Any(j => j.Job is FolderSyncJob);
+        bool rsync = plan!.UsesRsync;
         string[] onSource = rsync ? ["btrfs", "df", "rsync", "ssh"] : ["btrfs", "df"];
         string[] onTarget = rsync ? ["btrfs", "df", "flock", "rsync"] : ["btrfs", "df", "flock"];
         IReadOnlyList<string>[] missing = await Task.WhenAll(
@@ -135,7 +114,7 @@ public sealed partial class SyncOrchestrator
     {
         monitor = new DiskSpaceMonitor();
         snapshots = new SnapshotJob();
-        SyncJob[] all = [monitor, snapshots, .. plannedJobs.Where(j => j.Job is not null).Select(j => j.Job!)];
+        SyncJob[] all = [monitor, snapshots, .. plan!.Running];
 
         // The checks only read, and each job's are its own: they run side by side (folder_sync's preflight dry
         // run is the long one), and their problems are reported in job order all the same.
@@ -180,23 +159,23 @@ public sealed partial class SyncOrchestrator
             },
             CancellationToken.None);
 
-        int steps = plannedJobs.Count + 3;
+        int steps = plan!.Jobs.Count + 3;
         int step = 0;
         PublishProgress(OrchestratorJob, new ProgressUpdate(0, step, steps, "Pre-sync snapshots"));
         await RunSnapshotStepAsync(Btrfs.SnapshotPhase.PreSync, cancellationToken).ConfigureAwait(false);
         step++;
 
-        foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
+        foreach (PlannedJob planned in plan.Jobs)
         {
-            PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, selection.Name));
-            if (job is null)
+            PublishProgress(OrchestratorJob, new ProgressUpdate(step * 100 / steps, step, steps, planned.Name));
+            if (planned.Job is null)
             {
                 DateTimeOffset now = DateTimeOffset.UtcNow;
-                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, NotRunBecause(selection)));
+                AddResult(new SyncJobResult(planned.Name, SyncJobStatus.Skipped, now, now, planned.WhyNotRun));
             }
             else
             {
-                await RunJobAsync(job, cancellationToken).ConfigureAwait(false);
+                await RunJobAsync(planned.Job, cancellationToken).ConfigureAwait(false);
             }
 
             step++;
@@ -263,20 +242,14 @@ public sealed partial class SyncOrchestrator
             ("duration", result.Duration), ("error_message", result.ErrorMessage));
     }
 
-    /// <summary>Why a job that is not planned does not run: -Job left it out, or sync_jobs disables it.</summary>
-    private string NotRunBecause(JobSelection selection)
-        => options.Jobs is not null && selection.Enabled ? "not selected with -Job"
-            : options.Jobs is not null ? "not selected with -Job (and disabled in sync_jobs)"
-            : "disabled in sync_jobs";
-
     private void SkipJobsNotRun(string reason)
     {
-        foreach ((JobSelection selection, SyncJob? job) in plannedJobs)
+        foreach (PlannedJob planned in plan?.Jobs ?? [])
         {
-            if (Session.JobResults.All(r => r.JobName != selection.Name) && (job is not null || state.Current == SyncSessionState.Executing))
+            if (Session.JobResults.All(r => r.JobName != planned.Name) && (planned.Job is not null || state.Current == SyncSessionState.Executing))
             {
                 DateTimeOffset now = DateTimeOffset.UtcNow;
-                AddResult(new SyncJobResult(selection.Name, SyncJobStatus.Skipped, now, now, job is not null ? reason : NotRunBecause(selection)));
+                AddResult(new SyncJobResult(planned.Name, SyncJobStatus.Skipped, now, now, planned.Job is not null ? reason : planned.WhyNotRun));
             }
         }
     }
@@ -338,7 +311,7 @@ public sealed partial class SyncOrchestrator
     }
 
     private JobContext ContextFor(SyncJob job)
-        => new(job.Name, config!.SectionOf(job.Name), config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport),
+        => new(job.Name, plan!.Config.SectionOf(job.Name), plan.Config, source!, target!, new TargetEndpoint(options.Target, target?.Endpoint, rsyncTransport),
             Session.SessionId, Session.StartedAt, Session.SourceHostname, Session.TargetHostname, ReservedDirectories(), JobLog, PublishProgress)
         {
             TargetPrivateDirectory = targetLock?.PrivateDirectory,

@@ -33,7 +33,7 @@ public sealed partial class SyncOrchestrator
     private CancellationTokenSource? sessionAbort;
     private Exception? backgroundFailure;
     private int errorsLogged;
-    private SyncConfig? config;
+    private SessionPlan? plan;
     private JsonLinesLogFile? logFile;
     private LocalSessionLock? localLock;
     private ICommandExecutor? source;
@@ -44,7 +44,6 @@ public sealed partial class SyncOrchestrator
     private Task? monitorTask;
     private CancellationTokenSource? monitorStop;
     private SnapshotJob? snapshots;
-    private List<(JobSelection Selection, SyncJob? Job)> plannedJobs = [];
     private volatile SyncJob? runningJob;
 
     public SyncOrchestrator(SyncRunOptions options)
@@ -163,20 +162,11 @@ public sealed partial class SyncOrchestrator
     {
         if (options.WhatIf)
         {
-            options.Output?.ShouldProcess(Session.TargetHostname, PlanSummary());
+            options.Output?.ShouldProcess(Session.TargetHostname, plan!.Summary(Session.SourceHostname));
             return false;
         }
 
-        return options.Output?.ShouldProcess(Session.TargetHostname, PlanSummary()) ?? true;
-    }
-
-    private string PlanSummary()
-    {
-        string jobs = string.Join(", ", plannedJobs.Where(j => j.Job is not null).Select(j => j.Selection.Name));
-        SnapshotConfig snaps = config!.Snapshots;
-        return $"Sync from {Session.SourceHostname}: snapshots of {string.Join(", ", snaps.Subvolumes)} before and after on both hosts, "
-            + $"jobs: {(jobs.Length == 0 ? "none" : jobs)}, then keep the {snaps.KeepRecent} most recent sessions' snapshots"
-            + (snaps.MaxAgeDays is int days ? $" (older ones only when over {days} days old)" : string.Empty);
+        return options.Output?.ShouldProcess(Session.TargetHostname, plan!.Summary(Session.SourceHostname)) ?? true;
     }
 
     private void OpenLogFile()
