@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using DiskTools.Engine.Output;
 using Xunit;
 
@@ -34,5 +35,42 @@ public sealed class ErrorIdsTests
     {
         string[] repeated = [.. Ids.Select(f => (string)f.GetRawConstantValue()!).GroupBy(v => v).Where(g => g.Count() > 1).Select(g => g.Key)];
         Assert.Empty(repeated);
+    }
+
+    [Fact]
+    public void The_help_lists_only_ids_the_catalogue_has()
+    {
+        // The help's "Error ids:" lists are what scripts are written against: an id there that nothing raises
+        // is a catch that never fires. Words in parentheses are explanations; an id is a word of two or more
+        // capitalised parts.
+        HashSet<string> known = [.. Ids.Select(f => (string)f.GetRawConstantValue()!)];
+        var listed = new List<string>();
+        foreach (string page in Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "docs", "en-US"), "*.md"))
+        {
+            foreach (string line in File.ReadLines(page))
+            {
+                Match list = Regex.Match(line, "(?:Error ids|stable ErrorIds):(.*)$");
+                if (list.Success)
+                {
+                    string names = Regex.Replace(list.Groups[1].Value, @"\([^)]*\)", "");
+                    listed.AddRange(Regex.Matches(names, @"\b[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+\b").Select(m => $"{Path.GetFileName(page)}: {m.Value}"));
+                }
+            }
+        }
+
+        Assert.NotEmpty(listed);
+        string[] unknown = [.. listed.Where(entry => !known.Contains(entry[(entry.IndexOf(": ", StringComparison.Ordinal) + 2)..]))];
+        Assert.True(unknown.Length == 0, "Ids the help lists that nothing raises:\n" + string.Join("\n", unknown));
+    }
+
+    private static string RepositoryRoot()
+    {
+        string root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "DiskTools.sln")))
+        {
+            root = Path.GetDirectoryName(root) ?? throw new InvalidOperationException("DiskTools.sln not found above " + AppContext.BaseDirectory);
+        }
+
+        return root;
     }
 }
