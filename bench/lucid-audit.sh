@@ -2,8 +2,8 @@
 # LucidLink audit ingest against a real PostgreSQL: 1,000,000 generated events in 50 audit logs against a
 # 1,000,000-record inventory (loaded with Import-FileInventory), then a steady-state pass with nothing new.
 # Targets (2 cores): ≥ 100,000 events/s end to end; an idle pass < 0.5 s; the baseline import
-# ≥ 150,000 rows/s (a new root's rows are loaded as its own partition of file_records, then attached;
-# not reached yet: 2.4-2.7x the previous release side by side, the insert into that partition is the largest part).
+# ≥ 150,000 rows/s (a new root's rows are copied straight into its own partition of file_records, which is
+# then keyed and attached; not reached yet: the COPY itself, with its generated path digest, is the largest part).
 #   RECORDS=1000000 EVENTS=1000 LOGS=1 bench/lucid-audit.sh      (mostly the import)
 #   bench/lucid-audit.sh               (after ./build.sh build; run as root or as a user who can run initdb)
 #   RECORDS=1000000 EVENTS=1000000 LOGS=50 bench/lucid-audit.sh

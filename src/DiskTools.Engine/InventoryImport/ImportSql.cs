@@ -1,9 +1,9 @@
 namespace DiskTools.Engine.InventoryImport;
 
 /// <summary>
-/// Every SQL statement of Import-FileInventory: the staging table the baseline is copied into, the set-based
-/// write of its rows into file_records (a merge, or a whole new partition for a root without records) and the
-/// statistics refresh after it. These statements live only here; InventoryImporter and RootPartition bind their
+/// Every SQL statement of Import-FileInventory: the baseline copied either into a staging table and merged
+/// set-based into a root's records, or, for a root without records, straight into the root's new partition,
+/// which is then keyed and attached; and the statistics refresh after it. These statements live only here; InventoryImporter and RootPartition bind their
 /// parameters ($1 is always the root's id) and choose transactions, savepoints and timeouts.
 /// </summary>
 internal static class ImportSql
@@ -69,10 +69,16 @@ internal static class ImportSql
     /// </summary>
     public const string LockRecordsPartition = "SELECT disktools_lock_records_partition($1)";
 
-    /// <summary>The root's partition name, the oid of file_records' id sequence, and whether the partition exists.</summary>
+    /// <summary>
+    /// The root's partition name, the oid of file_records' id sequence, whether the partition exists, and
+    /// whether this user may attach one: ATTACH PARTITION needs file_records' owner's rights and a new table
+    /// in its schema.
+    /// </summary>
     public const string ProbeRecordsPartition = """
         SELECT disktools_records_partition($1), pg_get_serial_sequence('file_records', 'id')::regclass::oid::text,
-               disktools_records_partition_exists($1)
+               disktools_records_partition_exists($1),
+               pg_has_role(c.relowner, 'USAGE') AND has_schema_privilege(c.relnamespace, 'CREATE')
+        FROM pg_class c WHERE c.oid = 'file_records'::regclass
         """;
 
     /// <summary>The partition file_records' owner's function creates, for a user who may not attach one and merges instead.</summary>
@@ -82,18 +88,41 @@ internal static class ImportSql
     // quoting. The id sequence is named by its oid, a constant: looking it up by name for every row took a
     // third of the insert.
 
-    /// <summary>The new partition, shaped like file_records, with its index builds given memory.</summary>
-    public static string CreatePartition(string partition) => $"""
+    /// <summary>
+    /// The new partition, shaped like file_records, its index builds given memory. Until the rows are in, each
+    /// row copied gets its id from file_records' id sequence (oid <paramref name="ids"/>; ids follow the rows'
+    /// order) and the import's time as updated_utc. The CHECK states the partition's bound, so that ATTACH
+    /// need not read every row to prove it.
+    /// </summary>
+    public static string CreatePartition(string partition, Guid rootId, string ids) => $"""
         SET LOCAL maintenance_work_mem = '256MB';
-        CREATE TABLE {partition} (LIKE file_records INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS) WITH (fillfactor = 50)
+        CREATE TABLE {partition} (LIKE file_records INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS,
+            CONSTRAINT {partition}_root CHECK (repository_id = '{rootId:D}')) WITH (fillfactor = 50);
+        ALTER TABLE {partition} ALTER id SET DEFAULT nextval({ids}::oid::regclass), ALTER updated_utc SET DEFAULT now()
         """;
 
-    /// <summary>Fills the new partition with the staged rows as new records, numbered from file_records' id sequence (oid <paramref name="ids"/>).</summary>
-    public static string FillPartition(string partition, string ids) => $"""
-        INSERT INTO {partition} (id, repository_id, {RecordColumns})
-        SELECT nextval({ids}::oid::regclass), $1, rows.* FROM ({NewRecords}) AS rows
+    /// <summary>The binary COPY of the baseline's rows into the new partition, in ImportCopyEncoder.WriteRecordRow's column order.</summary>
+    public static string CopyIntoPartition(string partition)
+        => $"COPY {partition} (repository_id, file_path, file_size, mod_time, mtime_ns, ctime_ns, inode, dev, last_accessed, last_accessed_source) FROM STDIN (FORMAT BINARY)";
+
+    /// <summary>The defaults the copy needed go: every other record gets its id and updated_utc from the statement that writes it.</summary>
+    public static string EndPartitionCopy(string partition) => $"ALTER TABLE {partition} ALTER id DROP DEFAULT, ALTER updated_utc DROP DEFAULT";
+
+    /// <summary>file_records' unique key (root, path digest) on the new partition; ATTACH takes it as the partition's share.</summary>
+    public static string AddPartitionPathKey(string partition) => $"ALTER TABLE {partition} ADD UNIQUE (repository_id, path_digest)";
+
+    /// <summary>Of the rows for one path, keeps the last the baseline gave (the highest id: ids were drawn in the rows' order).</summary>
+    public static string RemoveEarlierRowsOfAPath(string partition) => $"""
+        DELETE FROM {partition} AS earlier USING {partition} AS later
+        WHERE later.path_digest = earlier.path_digest AND later.id > earlier.id
         """;
 
-    /// <summary>Builds the partition's share of every index of file_records and checks its root reference.</summary>
-    public static string AttachPartition(string partition, Guid rootId) => $"ALTER TABLE file_records ATTACH PARTITION {partition} FOR VALUES IN ('{rootId:D}')";
+    /// <summary>
+    /// Builds the partition's share of every other index of file_records, checks its root reference and
+    /// attaches it; then the CHECK that spared ATTACH the scan goes, so every partition has the same constraints.
+    /// </summary>
+    public static string AttachPartition(string partition, Guid rootId) => $"""
+        ALTER TABLE file_records ATTACH PARTITION {partition} FOR VALUES IN ('{rootId:D}');
+        ALTER TABLE {partition} DROP CONSTRAINT {partition}_root
+        """;
 }

@@ -6,10 +6,10 @@ namespace DiskTools.Engine.InventoryImport;
 
 /// <summary>
 /// Loads a baseline inventory (path, size, modified, accessed) into file_records with last_accessed_source
-/// initial_scan. Everything happens in ONE transaction: the valid rows stream into a temporary table by
-/// binary COPY and are written set-based at the end (a root with no records yet gets them as its whole
-/// partition, see <see cref="RootPartition"/>; any other is upserted), so an interrupted or failed import leaves nothing
-/// behind and simply runs again. Bad rows are reported with their line/row number and skipped.
+/// initial_scan. Everything happens in ONE transaction: the valid rows stream by binary COPY either straight
+/// into the new partition of a root with no records yet (see <see cref="RootPartition"/>) or into a temporary
+/// table that is upserted set-based at the end, so an interrupted or failed import leaves nothing behind and
+/// simply runs again. Bad rows are reported with their line/row number and skipped.
 /// Existing records keep what a scan measured (size, times, identity); the import only raises their
 /// last_accessed. New records get inode and device 0, so the next Invoke-Reconciliation re-examines them.
 /// </summary>
@@ -60,8 +60,12 @@ public static class InventoryImporter
         InventoryRoot inventoryRoot = await RootStore.RegisterAsync(database, rootPath, withRecordsPartition: false, cancellationToken).ConfigureAwait(false);
         await using NpgsqlConnection connection = await database.ConnectAsync(cancellationToken).ConfigureAwait(false);
         await using NpgsqlTransaction transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using (var create = new NpgsqlCommand(ImportSql.CreateImportRows, connection, transaction))
+        // A root with no records yet gets the rows copied straight into its new partition; any other has them
+        // staged and merged.
+        RootPartition? wholeRoot = await RootPartition.TryCreateAsync(connection, transaction, inventoryRoot.Id, cancellationToken).ConfigureAwait(false);
+        if (wholeRoot is null)
         {
+            await using var create = new NpgsqlCommand(ImportSql.CreateImportRows, connection, transaction);
             await create.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -73,7 +77,7 @@ public static class InventoryImporter
             // Rows are encoded here as PostgreSQL's binary COPY stream and sent in large blocks: writing them
             // field by field through the driver cost more than reading and checking them.
             await using NpgsqlRawCopyStream copy = await connection.BeginRawBinaryCopyAsync(
-                ImportSql.CopyImportRows, cancellationToken).ConfigureAwait(false);
+                wholeRoot?.CopyCommand ?? ImportSql.CopyImportRows, cancellationToken).ConfigureAwait(false);
             try
             {
                 var rows = new ArrayBufferWriter<byte>(CopyBlockBytes + (64 << 10));
@@ -92,7 +96,15 @@ public static class InventoryImporter
                         continue;
                     }
 
-                    ImportCopyEncoder.WriteRow(rows, row!.Value);
+                    if (wholeRoot is null)
+                    {
+                        ImportCopyEncoder.WriteRow(rows, row!.Value);
+                    }
+                    else
+                    {
+                        ImportCopyEncoder.WriteRecordRow(rows, inventoryRoot.Id, row!.Value);
+                    }
+
                     if (rows.WrittenCount >= CopyBlockBytes)
                     {
                         await copy.WriteAsync(rows.WrittenMemory, cancellationToken).ConfigureAwait(false);
@@ -140,14 +152,9 @@ public static class InventoryImporter
         }
 
         long inserted, updated;
-        await using (var memory = new NpgsqlCommand(ImportSql.WriteWorkMemory, connection, transaction))
+        if (wholeRoot is not null)
         {
-            await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        if (await RootPartition.TryLoadWholeAsync(connection, transaction, inventoryRoot.Id, cancellationToken).ConfigureAwait(false) is { } loaded)
-        {
-            inserted = loaded;
+            inserted = await wholeRoot.AttachAsync(read - skipped, cancellationToken).ConfigureAwait(false);
             updated = 0;
         }
         else
@@ -184,6 +191,11 @@ public static class InventoryImporter
     /// <summary>Upserts the staged rows into a root that already has records (or may get them meanwhile).</summary>
     private static async Task<(long Inserted, long Updated)> MergeAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
     {
+        await using (var memory = new NpgsqlCommand(ImportSql.WriteWorkMemory, connection, transaction))
+        {
+            await memory.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await using var upsert = new NpgsqlCommand(ImportSql.MergeRecords, connection, transaction);
         upsert.CommandTimeout = 0;
         upsert.AddValues(rootId);

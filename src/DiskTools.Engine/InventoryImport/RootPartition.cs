@@ -4,67 +4,107 @@ namespace DiskTools.Engine.InventoryImport;
 
 /// <summary>
 /// Loads a root that has no records yet as a whole partition of file_records (one per root, see migration
-/// 0105): the rows go into a table of their own, which is then attached. Its indexes are built once from
-/// the loaded rows and the root reference is checked by one query, where inserting into
-/// file_records row by row maintained both per row: the bulk of a baseline import's time.
+/// 0105): the baseline's rows are copied straight into a table of their own, which is then attached. Its
+/// indexes are built once from the loaded rows and neither the root reference nor the partition bound is
+/// checked row by row, where writing into file_records maintained all of them per row: the bulk of a
+/// baseline import's time. Its statements are in <see cref="ImportSql"/>.
 /// </summary>
-internal static class RootPartition
+internal sealed class RootPartition
 {
-    private const string Savepoint = "whole_root";
+    private const string UniquePathsSavepoint = "unique_paths";
+
+    private readonly NpgsqlConnection connection;
+    private readonly NpgsqlTransaction transaction;
+    private readonly Guid rootId;
+    private readonly string partition;
+
+    private RootPartition(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, string partition)
+    {
+        this.connection = connection;
+        this.transaction = transaction;
+        this.rootId = rootId;
+        this.partition = partition;
+    }
+
+    /// <summary>The binary COPY the baseline's rows are written with, in ImportCopyEncoder.WriteRecordRow's column order.</summary>
+    public string CopyCommand => ImportSql.CopyIntoPartition(partition);
 
     /// <summary>
-    /// Inserts the staged import rows as new records into the root's new partition, inside
-    /// <paramref name="transaction"/>, and returns how many. Returns null when the root already has a
-    /// partition (its records, or a pass's, are there: the caller merges instead) or when this database user
-    /// may not create one, after making sure the root has its partition for that merge. Its statements are
-    /// in <see cref="ImportSql"/>.
+    /// Creates the root's partition, unattached, inside <paramref name="transaction"/>, for the baseline's
+    /// rows to be copied into. Returns null when the root already has a partition (its records, or a pass's,
+    /// are there: the caller merges instead) or when this database user may not attach one, after making sure
+    /// the root has its partition for that merge. Until the transaction ends nobody else gives the root a
+    /// partition or writes a record into it.
     /// </summary>
-    public static async Task<long?> TryLoadWholeAsync(
+    public static async Task<RootPartition?> TryCreateAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
     {
-        // Taken as its own statement, before the probe (see ImportSql.LockRecordsPartition).
-        await connection.ExecuteUnlimitedAsync(transaction, ImportSql.LockRecordsPartition, cancellationToken, rootId).ConfigureAwait(false);
-
-        string partition, ids;
-        await using (var probe = new NpgsqlCommand(ImportSql.ProbeRecordsPartition, connection, transaction))
+        // A root with a partition keeps it: that look needs no lock, and a re-import holds none while it reads
+        // its file. Only a root without one takes the lock (as its own statement, see
+        // ImportSql.LockRecordsPartition) and looks again: a holder may have given it its partition meanwhile.
+        // From then on a pass registering the root waits for this import.
+        var (partition, ids, exists, mayAttach) = await ProbeAsync(connection, transaction, rootId, cancellationToken).ConfigureAwait(false);
+        if (exists)
         {
-            probe.AddValues(rootId);
-            await using NpgsqlDataReader reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-            partition = reader.GetString(0);
-            ids = reader.GetString(1);
-            if (reader.GetBoolean(2))
-            {
-                return null;
-            }
-        }
-
-        await transaction.SaveAsync(Savepoint, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await connection.ExecuteUnlimitedAsync(transaction, ImportSql.CreatePartition(partition), cancellationToken).ConfigureAwait(false);
-
-            long rows;
-            await using (var insert = new NpgsqlCommand(ImportSql.FillPartition(partition, ids), connection, transaction))
-            {
-                insert.CommandTimeout = 0;
-                insert.AddValues(rootId);
-                rows = await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await connection.ExecuteUnlimitedAsync(transaction, ImportSql.AttachPartition(partition, rootId), cancellationToken).ConfigureAwait(false);
-            await transaction.ReleaseAsync(Savepoint, cancellationToken).ConfigureAwait(false);
-            return rows;
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.InsufficientPrivilege)
-        {
-            // Only file_records' owner may attach a partition. This user merges instead, into the partition the
-            // owner's function creates.
-            await transaction.RollbackAsync(Savepoint, cancellationToken).ConfigureAwait(false);
-            await using var ensure = new NpgsqlCommand(ImportSql.EnsureRecordsPartition, connection, transaction);
-            ensure.AddValues(rootId);
-            await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             return null;
         }
+
+        await connection.ExecuteUnlimitedAsync(transaction, ImportSql.LockRecordsPartition, cancellationToken, rootId).ConfigureAwait(false);
+        if ((await ProbeAsync(connection, transaction, rootId, cancellationToken).ConfigureAwait(false)).Exists)
+        {
+            return null;
+        }
+
+        if (mayAttach)
+        {
+            await connection.ExecuteUnlimitedAsync(transaction, ImportSql.CreatePartition(partition, rootId, ids), cancellationToken).ConfigureAwait(false);
+            return new RootPartition(connection, transaction, rootId, partition);
+        }
+
+        // Only file_records' owner may attach a partition. This user merges instead, into the partition the
+        // owner's function creates.
+        await using var ensure = new NpgsqlCommand(ImportSql.EnsureRecordsPartition, connection, transaction);
+        ensure.AddValues(rootId);
+        await ensure.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        return null;
+    }
+
+    private static async Task<(string Partition, string Ids, bool Exists, bool MayAttach)> ProbeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
+    {
+        await using var probe = new NpgsqlCommand(ImportSql.ProbeRecordsPartition, connection, transaction);
+        probe.AddValues(rootId);
+        await using NpgsqlDataReader reader = await probe.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        return (reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3));
+    }
+
+    /// <summary>
+    /// Makes the copied rows the root's records: one per path (the last row for a path wins), with every index
+    /// of file_records, attached. Returns how many records the root has: <paramref name="copied"/>, less the
+    /// earlier rows of a path named more than once.
+    /// </summary>
+    public async Task<long> AttachAsync(long copied, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteUnlimitedAsync(transaction, ImportSql.EndPartitionCopy(partition), cancellationToken).ConfigureAwait(false);
+
+        // The unique key is built first and on its own: when it fails, the baseline named a path more than once,
+        // and only then are the earlier rows for it removed (their ids are lower: ids follow the rows' order).
+        await transaction.SaveAsync(UniquePathsSavepoint, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await connection.ExecuteUnlimitedAsync(transaction, ImportSql.AddPartitionPathKey(partition), cancellationToken).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await transaction.RollbackAsync(UniquePathsSavepoint, cancellationToken).ConfigureAwait(false);
+            await using var remove = new NpgsqlCommand(ImportSql.RemoveEarlierRowsOfAPath(partition), connection, transaction) { CommandTimeout = 0 };
+            copied -= await remove.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            await connection.ExecuteUnlimitedAsync(transaction, ImportSql.AddPartitionPathKey(partition), cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.ReleaseAsync(UniquePathsSavepoint, cancellationToken).ConfigureAwait(false);
+        await connection.ExecuteUnlimitedAsync(transaction, ImportSql.AttachPartition(partition, rootId), cancellationToken).ConfigureAwait(false);
+        return copied;
     }
 }

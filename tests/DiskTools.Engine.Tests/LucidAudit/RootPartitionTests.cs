@@ -127,6 +127,41 @@ public sealed class RootPartitionTests : IDisposable
         Assert.Equal(20_000L, await Scalar<long>(connection, "SELECT count(*) FROM file_records"));
     }
 
+    [SkippableFact]
+    public async Task A_user_who_may_not_attach_partitions_has_a_new_roots_baseline_merged_into_the_partition_made_for_it()
+    {
+        Inventory.Require();
+        string cs = PostgresCluster.Shared.CreateDatabase();
+        await MigrationRunner.EnsureCurrentAsync(InventoryDatabase.Open(cs, null), CancellationToken.None);
+        // This user may write records and create tables, but does not own file_records: only its owner may
+        // attach a partition, so a baseline cannot become the new root's partition and is merged instead.
+        string role = "importer_" + Guid.NewGuid().ToString("N")[..12];
+        await using (var admin = new NpgsqlConnection(cs))
+        {
+            await admin.OpenAsync();
+            await Execute(admin, $"""
+                CREATE ROLE {role} LOGIN;
+                GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};
+                GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role};
+                GRANT CREATE ON SCHEMA public TO {role}
+                """);
+        }
+
+        var importer = InventoryDatabase.Open(new NpgsqlConnectionStringBuilder(cs) { Username = role }.ConnectionString, null);
+        string baseline = Csv("baseline.csv", "a.txt,1,2025-01-01T00:00:00Z", "b.txt,2,2025-01-01T00:00:00Z", "a.txt,3,2025-01-01T00:00:00Z");
+
+        InventoryImportResult imported = await InventoryImporter.ImportAsync(importer, baseline, dir, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None);
+
+        Assert.Equal((3L, 2L, 0L), (imported.RowsRead, imported.Inserted, imported.Updated));
+        InventoryRoot root = await RootStore.RequireAsync(importer, Reconciler.NormaliseRoot(dir), CancellationToken.None);
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync();
+        Assert.Equal("a.txt 3|b.txt 2", await Scalar<string>(connection,
+            $"SELECT string_agg(file_path || ' ' || file_size, '|' ORDER BY file_path) FROM file_records_{root.Id:N}"));
+        Assert.Equal("postgres", await Scalar<string>(connection,
+            $"SELECT pg_get_userbyid(c.relowner)::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relname = 'file_records_{root.Id:N}'"));
+    }
+
     private string Csv(string name, params string[] rows)
     {
         string file = Path.Combine(dir, name);
