@@ -1,27 +1,20 @@
 using System.Text.RegularExpressions;
-using DiskTools.Engine.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 using Xunit;
 
 namespace DiskTools.Engine.Tests.Output;
 
 /// <summary>
 /// Every error id the sources raise comes from ErrorIds: an inline literal would be an id the catalogue (and
-/// anyone reading it for the ids scripts can match on) does not know.
+/// anyone reading it for the ids scripts can match on) does not know. The sources are read with the C#
+/// compiler's own parser, so strings, comments and nested calls are what the compiler says they are.
 /// </summary>
 public sealed class ErrorIdSourceTests
 {
-    // A PascalCase word in quotes; "ENOENT" in a condition choosing between ids is not one.
-    private static readonly Regex IdLiteral = new("\"[A-Z][a-z][A-Za-z0-9]*\"", RegexOptions.CultureInvariant);
-
-    // Where an error id is the first argument: a DiskTools exception or error, or a subclass's base call.
-    private static readonly Regex FirstArgumentIsId = new(@"\b(?:new\s+(?:Output\.)?(?:DiskToolsException|OperationError)|:\s*(?:Output\.)?DiskToolsException)\s*\(", RegexOptions.CultureInvariant);
-
-    private static readonly Regex SubclassBaseCall = new(@":\s*base\s*\(", RegexOptions.CultureInvariant);
-
-    private static readonly Regex DerivesFromDiskToolsException = new(@"class\s+\w+\s*(?:\([^)]*\))?\s*:\s*(?:Output\.)?DiskToolsException\b", RegexOptions.CultureInvariant);
-
-    // An ErrorRecord's id is its second argument, after the exception.
-    private static readonly Regex NewErrorRecord = new(@"\bnew\s+ErrorRecord\s*\(", RegexOptions.CultureInvariant);
+    // A PascalCase word; "ENOENT" in a condition choosing between ids is not one.
+    private static readonly Regex IdWord = new("^[A-Z][a-z][A-Za-z0-9]*$", RegexOptions.CultureInvariant);
 
     [Fact]
     public void No_error_id_is_an_inline_literal()
@@ -34,33 +27,88 @@ public sealed class ErrorIdSourceTests
     public void Finds_an_inline_id_in_each_place_an_id_goes()
     {
         const string text = """
-            throw new DiskToolsException("Inline", ErrorKind.ReadError, "message");
-            writer.WriteError(new OperationError(ok ? ErrorIds.PathNotFound : "Inline", ErrorKind.ReadError, path, "message"));
-            WriteError(new ErrorRecord(new IOException($"'{path}' is {(a ? "x" : "y")}."), "Inline", ErrorCategory.WriteError, path));
+            class Failure : DiskToolsException
+            {
+                public Failure() : base("Inline", ErrorKind.ReadError, "message") { }
+                void Write()
+                {
+                    throw new DiskToolsException("Inline", ErrorKind.ReadError, "message");
+                    writer.WriteError(new Output.OperationError(ok ? ErrorIds.PathNotFound : "Inline", ErrorKind.ReadError, path, "message"));
+                    WriteError(new ErrorRecord(new IOException($"'{path}' is {(a ? "x" : "y")}."), "Inline", ErrorCategory.WriteError, path));
+                }
+
+                static DiskToolsException Failed(string path) => new("Inline", ErrorKind.ReadError, path);
+            }
+            }
+            sealed class Other(string path) : DiskToolsException("Inline", ErrorKind.ReadError, path);
             """;
-        Assert.Equal(3, InlineIds(("Sample.cs", text)).Count());
-        Assert.Empty(InlineIds(("Sample.cs", "throw new DiskToolsException(ErrorIds.PathNotFound, ErrorKind.ReadError, \"Some message\");")));
+        Assert.Equal(6, InlineIds(("Sample.cs", text)).Count());
+        Assert.Empty(InlineIds(("Sample.cs", """
+            class Quiet { void Write() { throw new DiskToolsException(ErrorIds.PathNotFound, ErrorKind.ReadError, "Some message"); } }
+            class Unrelated : Exception { public Unrelated() : base("Message") { } }
+            """)));
     }
 
     private static IEnumerable<string> InlineIds((string Path, string Text) file)
     {
-        IEnumerable<(Match Call, int Index)> calls = FirstArgumentIsId.Matches(file.Text).Select(m => (m, 0))
-            .Concat(NewErrorRecord.Matches(file.Text).Select(m => (m, 1)));
-        if (DerivesFromDiskToolsException.IsMatch(file.Text))
+        SyntaxNode root = CSharpSyntaxTree.ParseText(file.Text).GetRoot();
+        foreach (SyntaxNode node in root.DescendantNodes())
         {
-            calls = calls.Concat(SubclassBaseCall.Matches(file.Text).Select(m => (m, 0)));
-        }
-
-        foreach ((Match call, int index) in calls)
-        {
-            IReadOnlyList<string> arguments = CallArguments.Read(file.Text, call.Index + call.Length - 1);
-            if (arguments.Count > index && IdLiteral.Match(arguments[index]) is { Success: true } literal)
+            // Where the id goes: the first argument of a DiskTools exception or error (or of a subclass's base
+            // call), the second of an ErrorRecord, after its exception.
+            (ArgumentListSyntax? arguments, int index) = node switch
             {
-                int line = file.Text.AsSpan(0, call.Index).Count('\n') + 1;
-                yield return $"{file.Path}:{line}: {literal.Value}";
+                ObjectCreationExpressionSyntax create when Names(create.Type, "DiskToolsException", "OperationError") => (create.ArgumentList, 0),
+                ObjectCreationExpressionSyntax create when Names(create.Type, "ErrorRecord") => (create.ArgumentList, 1),
+                ImplicitObjectCreationExpressionSyntax create when Names(TargetType(create), "DiskToolsException", "OperationError") => (create.ArgumentList, 0),
+                ImplicitObjectCreationExpressionSyntax create when Names(TargetType(create), "ErrorRecord") => (create.ArgumentList, 1),
+                ConstructorInitializerSyntax { RawKind: (int)SyntaxKind.BaseConstructorInitializer } call when DerivesFromDiskToolsException(call) => (call.ArgumentList, 0),
+                PrimaryConstructorBaseTypeSyntax primary when Names(primary.Type, "DiskToolsException") => (primary.ArgumentList, 0),
+                _ => (null, 0),
+            };
+
+            if (arguments is not null && arguments.Arguments.Count > index)
+            {
+                foreach (LiteralExpressionSyntax literal in IdChoices(arguments.Arguments[index].Expression))
+                {
+                    yield return $"{file.Path}:{literal.GetLocation().GetLineSpan().StartLinePosition.Line + 1}: \"{literal.Token.ValueText}\"";
+                }
             }
         }
     }
+
+    /// <summary>The string literals an id argument can be: itself, or a branch of a choice between ids.</summary>
+    private static IEnumerable<LiteralExpressionSyntax> IdChoices(ExpressionSyntax id)
+        => id.DescendantNodesAndSelf(n => n == id || n is ConditionalExpressionSyntax or ParenthesizedExpressionSyntax or SwitchExpressionSyntax or SwitchExpressionArmSyntax
+                                          || n.IsKind(SyntaxKind.CoalesceExpression))
+            .OfType<LiteralExpressionSyntax>()
+            .Where(l => l.IsKind(SyntaxKind.StringLiteralExpression) && IdWord.IsMatch(l.Token.ValueText));
+
+    /// <summary>The declared type a target-typed <c>new(…)</c> takes: of the member it is the body or return value of, or of the variable it starts.</summary>
+    private static TypeSyntax? TargetType(ImplicitObjectCreationExpressionSyntax create) => create.Parent switch
+    {
+        ArrowExpressionClauseSyntax or ReturnStatementSyntax => create.Ancestors().Select(DeclaredType).FirstOrDefault(t => t is not null),
+        EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax declaration } } => declaration.Type,
+        _ => null,
+    };
+
+    private static TypeSyntax? DeclaredType(SyntaxNode member) => member switch
+    {
+        MethodDeclarationSyntax method => method.ReturnType,
+        LocalFunctionStatementSyntax local => local.ReturnType,
+        PropertyDeclarationSyntax property => property.Type,
+        _ => null,
+    };
+
+    private static bool Names(TypeSyntax? type, params string[] names) => type switch
+    {
+        IdentifierNameSyntax simple => names.Contains(simple.Identifier.ValueText),
+        QualifiedNameSyntax qualified => Names(qualified.Right, names),
+        _ => false,
+    };
+
+    private static bool DerivesFromDiskToolsException(SyntaxNode node)
+        => node.FirstAncestorOrSelf<TypeDeclarationSyntax>()?.BaseList?.Types.Any(t => Names(t.Type, "DiskToolsException")) == true;
 
     private static IEnumerable<(string Path, string Text)> SourceFiles()
     {
