@@ -5,8 +5,8 @@ namespace DiskTools.Engine.InventoryImport;
 /// <summary>
 /// Loads a root that has no records yet as a whole partition of file_records (one per root, see migration
 /// 0105): the baseline's rows are copied straight into a table of their own, which is then attached. Its
-/// indexes are built once from the loaded rows and neither the root reference nor the partition bound is
-/// checked row by row, where writing into file_records maintained all of them per row: the bulk of a
+/// indexes are built once from the loaded rows and the root reference is checked by one query, where
+/// writing into file_records maintained every index and checked the reference per row: the bulk of a
 /// baseline import's time. Its statements are in <see cref="ImportSql"/>.
 /// </summary>
 internal sealed class RootPartition
@@ -33,8 +33,8 @@ internal sealed class RootPartition
     /// Creates the root's partition, unattached, inside <paramref name="transaction"/>, for the baseline's
     /// rows to be copied into. Returns null when the root already has a partition (its records, or a pass's,
     /// are there: the caller merges instead) or when this database user may not attach one, after making sure
-    /// the root has its partition for that merge. Until the transaction ends nobody else gives the root a
-    /// partition or writes a record into it.
+    /// the root has its partition for that merge. When it returns the new partition, nobody else gives the root
+    /// a partition or writes a record into it until the transaction ends.
     /// </summary>
     public static async Task<RootPartition?> TryCreateAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid rootId, CancellationToken cancellationToken)
