@@ -3,8 +3,9 @@ namespace DiskTools.Engine.InventoryImport;
 /// <summary>
 /// Every SQL statement of Import-FileInventory: the baseline copied either into a staging table and merged
 /// set-based into a root's records, or, for a root without records, straight into the root's new partition,
-/// which is then keyed and attached; and the statistics refresh after it. These statements live only here; InventoryImporter and RootPartition bind their
-/// parameters ($1 is always the root's id) and choose transactions, savepoints and timeouts.
+/// which is then keyed and attached; and the statistics refresh after it. These statements live only here;
+/// InventoryImporter and RootPartition bind their parameters ($1 is always the root's id) and choose
+/// transactions, savepoints and timeouts.
 /// </summary>
 internal static class ImportSql
 {

@@ -162,6 +162,40 @@ public sealed class RootPartitionTests : IDisposable
             $"SELECT pg_get_userbyid(c.relowner)::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE c.relname = 'file_records_{root.Id:N}'"));
     }
 
+    [SkippableFact]
+    public async Task A_baseline_makes_the_same_records_whether_copied_into_a_new_partition_or_merged()
+    {
+        // The two ways a baseline becomes records each say what a new record is: the copy into a new partition
+        // in ImportCopyEncoder.WriteRecordRow, the merge in ImportSql's SQL. They must not drift apart.
+        Inventory.Require();
+        var database = InventoryDatabase.Open(PostgresCluster.Shared.CreateDatabase(), null);
+        string copied = Directory.CreateDirectory(Path.Combine(dir, "copied")).FullName;
+        string merged = Directory.CreateDirectory(Path.Combine(dir, "merged")).FullName;
+        string baseline = Path.Combine(dir, "baseline.csv");
+        File.WriteAllLines(baseline, ["path,size,modified,accessed",
+            "plain.bin,1,2024-01-01T00:00:00Z,2025-01-01T12:34:56.789Z",
+            "no access.bin,2,2024-01-01T00:00:00.123456Z,",
+            "dir/Ünïcødé [1].txt,3,1970-01-01T00:00:00Z,2025-02-01T00:00:00Z",
+            "far/future.bin,4,2300-01-01T00:00:00Z,2025-03-01T00:00:00Z"]);
+        // A root that has its partition (and no records) takes the merge; a root without one, the copy.
+        await RootStore.RegisterAsync(database, Reconciler.NormaliseRoot(merged), withRecordsPartition: true, CancellationToken.None);
+
+        InventoryImportResult viaCopy = await InventoryImporter.ImportAsync(database, baseline, copied, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None);
+        InventoryImportResult viaMerge = await InventoryImporter.ImportAsync(database, baseline, merged, InventoryFileFormat.Auto, null, 100, new RecordingWriter(), CancellationToken.None);
+
+        Assert.Equal((4L, 4L), (viaCopy.Inserted, viaMerge.Inserted));
+        await using NpgsqlConnection connection = await database.DataSource.OpenConnectionAsync();
+        string Records(string root) => $"""
+            SELECT string_agg(concat_ws(' ', r.file_path, encode(r.path_digest, 'hex'), r.file_size, r.mod_time, r.mtime_ns, r.ctime_ns, r.inode, r.dev,
+                                        coalesce(r.last_accessed::text, '-'), coalesce(r.last_accessed_source::text, '-'), r.tier_state, r.access_count,
+                                        r.content_hash IS NULL, r.absent_since IS NULL, r.updated_utc IS NOT NULL, r.scan_generation), '|' ORDER BY r.file_path)
+            FROM file_records r JOIN repositories p ON p.id = r.repository_id WHERE p.root_path = '{Reconciler.NormaliseRoot(root)}'
+            """;
+        string fromCopy = await Scalar<string>(connection, Records(copied));
+        Assert.Contains("initial_scan", fromCopy, StringComparison.Ordinal);
+        Assert.Equal(await Scalar<string>(connection, Records(merged)), fromCopy);
+    }
+
     private string Csv(string name, params string[] rows)
     {
         string file = Path.Combine(dir, name);
