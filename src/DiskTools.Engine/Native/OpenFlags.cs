@@ -6,6 +6,7 @@ internal static class OpenFlags
     public const int ReadOnly = 0;
     public const int ReadWrite = 2;
     public const int Create = 0x40;
+    public const int Exclusive = 0x80;
     public const int NonBlocking = 0x800;
     public const int CloseOnExec = 0x80000;
 

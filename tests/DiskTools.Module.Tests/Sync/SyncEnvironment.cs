@@ -68,8 +68,42 @@ public sealed class SyncEnvironment : IDisposable
             File.SetUnixFileMode(Path.Combine(targetBin, "btrfs"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
+        // And an rsync that notes every start (its arguments, one line) before it becomes the real one, so a test
+        // can tell whether an rsync server ever ran on the target, however briefly.
+        string realRsync = new[] { "/usr/bin", "/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, "rsync")).FirstOrDefault(File.Exists) ?? "rsync";
+        File.WriteAllText(Path.Combine(targetBin, "rsync"), $"""
+            #!/bin/sh
+            printf '%s\n' "$*" >> '{RsyncStartsFile}'
+            exec '{realRsync}' "$@"
+
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(targetBin, "rsync"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        // And a df that, while a test holds TargetDfWaitsUntil(), waits (up to 30 s) until the test's condition (a
+        // shell command) holds: what comes after it then runs in the state the test waited for.
+        string realDf = new[] { "/usr/bin", "/bin" }.Select(d => Path.Combine(d, "df")).FirstOrDefault(File.Exists) ?? "df";
+        File.WriteAllText(Path.Combine(targetBin, "df"), $"""
+            #!/bin/sh
+            if [ -f '{DfWaitFile}' ]; then
+                i=0
+                while [ "$i" -lt 600 ] && ! sh -c "$(cat '{DfWaitFile}')" >/dev/null 2>&1; do sleep 0.05; i=$((i+1)); done
+            fi
+            exec '{realDf}' "$@"
+
+            """);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(Path.Combine(targetBin, "df"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
         File.WriteAllText(TargetRcFile, $"""
             PATH='{targetBin}':$PATH; export PATH
+            if [ -f '{RsyncShellDelayFile}' ]; then
+                case $BASH_EXECUTION_STRING in *"rsync --server"*) sleep "$(cat '{RsyncShellDelayFile}')";; esac
+            fi
             if [ -f '{RsyncStderrFile}' ]; then
                 case $BASH_EXECUTION_STRING in *"rsync --server"*) cat '{RsyncStderrFile}' >&2;; esac
             fi
@@ -117,7 +151,35 @@ public sealed class SyncEnvironment : IDisposable
 
     private string SnapshotDelayFile => Path.Combine(Home, "delay-target-snapshots");
 
+    private string DfWaitFile => Path.Combine(Home, "target-df-waits-for-rsync");
+
+    private string RsyncShellDelayFile => Path.Combine(Home, "delay-target-rsync-shells");
+
+    /// <summary>
+    /// Until disposed, the target's login shell for every rsync server (or the shell that waits to become one)
+    /// spends <paramref name="seconds"/> in its rc file first (the sleep's argument, so it can be found), as a
+    /// heavy rc file would.
+    /// </summary>
+    public IDisposable DelayTargetRsyncShells(string seconds)
+    {
+        File.WriteAllText(RsyncShellDelayFile, seconds);
+        return new Undo(() => File.Delete(RsyncShellDelayFile));
+    }
+
+    /// <summary>Until disposed, every df on the target first waits (at most 30 s) until <paramref name="condition"/>, a shell command run there, succeeds.</summary>
+    public IDisposable TargetDfWaitsUntil(string condition)
+    {
+        File.WriteAllText(DfWaitFile, condition);
+        return new Undo(() => File.Delete(DfWaitFile));
+    }
+
     private string RsyncStderrFile => Path.Combine(Home, "target-rsync-stderr");
+
+    private string RsyncStartsFile => Path.Combine(Home, "target-rsync-starts");
+
+    /// <summary>The rsync processes (servers and dry runs) that started on the target with <paramref name="text"/> in their arguments.</summary>
+    public IReadOnlyList<string> TargetRsyncStartsWith(string text)
+        => File.Exists(RsyncStartsFile) ? [.. ReadShared(RsyncStartsFile).Split('\n').Where(l => l.Contains(text, StringComparison.Ordinal))] : [];
 
     /// <summary>
     /// Until disposed, every snapshot command on the target waits <paramref name="seconds"/> in the login

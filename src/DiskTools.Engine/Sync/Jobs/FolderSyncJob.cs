@@ -22,6 +22,9 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
     private readonly List<string> remotePidFiles = [];
     private JobContext? activeContext;
 
+    /// <summary>The first folder's rsync, started during validation and held at its gate; null once taken or discarded.</summary>
+    private StartedRsync? prepared;
+
     public static SyncJobDefinition Definition { get; } = new(
         JobName,
         Summary,
@@ -138,6 +141,7 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         builtInExcludes = excludes;
         if (problems.Count == 0)
         {
+            await PrepareFirstAsync(context, folders[0], cancellationToken).ConfigureAwait(false);
             problems.AddRange(await EstimateAsync(context, folders, realTargets, targetExists, cancellationToken).ConfigureAwait(false));
         }
 
@@ -391,29 +395,134 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         // child of anything this session started there, so it is found by the pid it wrote and ended too.
         // Ending the local rsync closes its ssh, and the server on the target ends on that EOF by itself;
         // the pid-file kill is the backstop for a server that does not.
+        Interlocked.Exchange(ref prepared, null)?.Gate.Dispose();
         Task local = base.AbortAsync(timeout);
         Task remote = activeContext is { } context ? KillRemoteServersAsync(context, timeout) : Task.CompletedTask;
         await Task.WhenAll(local, remote).ConfigureAwait(false);
     }
 
-    private async Task SyncFolderAsync(JobContext context, Folder folder, int index, int count, CancellationToken cancellationToken)
+    /// <summary>
+    /// The rsync prepared during validation, when the transfer does not come (validation failed, -Confirm was
+    /// declined, an earlier step failed): its gate shuts, so its ssh and the target's waiting shell end, and the
+    /// local rsync is stopped; no rsync server ever started on the target.
+    /// </summary>
+    public override async Task DiscardAsync(TimeSpan timeout)
+    {
+        if (Interlocked.Exchange(ref prepared, null) is { } unused && activeContext is { } context)
+        {
+            await DiscardAsync(context, unused, timeout).ConfigureAwait(false);
+        }
+    }
+
+    private async Task DiscardAsync(JobContext context, StartedRsync unused, TimeSpan timeout)
+    {
+        unused.Gate.Dispose();
+        await StopAsync(unused.Rsync, TimeSpan.FromTicks(timeout.Ticks / 4)).ConfigureAwait(false);
+        await ReleaseAsync(unused.Rsync).ConfigureAwait(false);
+
+        // The target's shell ends by itself on the end-of-file that follows, but it may still be reading its rc
+        // files and would end only after the session: it is ended now, found by the pid file's path its
+        // command line carries from the start.
+        using var deadline = new CancellationTokenSource(timeout);
+        if (context.Target is Remoting.Ssh.SshExecutor ssh)
+        {
+            try
+            {
+                await ssh.KillMarkedAsync(unused.PidFile, TimeSpan.FromTicks(timeout.Ticks / 4), deadline.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or DiskToolsException or ObjectDisposedException or InvalidOperationException or Renci.SshNet.Common.SshException)
+            {
+                context.Log(SyncHost.Target, LogLevel.Warning, $"Could not end the shell waiting to start rsync on the target: {e.Message}");
+            }
+        }
+
+        await RemovePidFileAsync(context, unused.PidFile, deadline.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts the first folder's rsync while the remaining checks and the pre-sync snapshots run: its ssh
+    /// login on the target (a login shell and its rc files, often the slowest part of a small transfer) then
+    /// overlaps them instead of following them. The gate keeps it from reaching the target until
+    /// <see cref="SyncFolderAsync"/> opens it, after the snapshots. Not under -WhatIf, which transfers nothing;
+    /// when it cannot be prepared, the transfer starts its rsync itself, as any later folder does.
+    /// </summary>
+    private async Task PrepareFirstAsync(JobContext context, Folder folder, CancellationToken cancellationToken)
+    {
+        if (context.WhatIf || context.TargetPrivateDirectory is null)
+        {
+            return;
+        }
+
+        activeContext = context;
+        try
+        {
+            prepared = await StartRsyncAsync(context, folder, 0, cancellationToken).ConfigureAwait(false);
+            context.Log(SyncHost.Source, LogLevel.Debug, $"rsync for {folder.Source} started; it reaches {context.TargetHostname} after the pre-sync snapshots",
+                Fields(("folder", folder.Source), ("gate", prepared.Gate.Path)));
+        }
+        catch (DiskToolsException e)
+        {
+            context.Log(SyncHost.Source, LogLevel.Debug, $"rsync for {folder.Source} is started with the transfer instead: {e.Message}", Fields(("folder", folder.Source)));
+        }
+    }
+
+    /// <summary>Starts a folder's rsync behind a shut gate (its pid file registered for an abort); the caller opens or discards it.</summary>
+    private async Task<StartedRsync> StartRsyncAsync(JobContext context, Folder folder, int index, CancellationToken cancellationToken)
     {
         // In the session's private directory on the target (0700, checked when the lock was taken), never in a
         // place another user could plant a symbolic link; removed when the folder is done.
         string pidFile = (context.TargetPrivateDirectory ?? throw new InvalidOperationException("The target lock is not held."))
             + $"/rsync-{context.SessionId}-{index}.pid";
-        lock (remotePidFiles)
+        RsyncStartGate gate = context.TargetEndpoint!.Rsync!.CreateGate($"{context.SessionId}-{index}");
+        try
         {
-            remotePidFiles.Add(pidFile);
-        }
+            lock (remotePidFiles)
+            {
+                remotePidFiles.Add(pidFile);
+            }
 
-        CommandLine command = RsyncCommand(context, folder, index, pidFile);
+            CommandLine command = RsyncCommand(context, folder, index, pidFile, gate);
+            IRunningCommand rsync = await StartAsync(context, SyncHost.Source, command, cancellationToken).ConfigureAwait(false);
+            return new StartedRsync(index, rsync, gate, pidFile, command);
+        }
+        catch
+        {
+            gate.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A folder's rsync, running behind <paramref name="Gate"/>.</summary>
+    private sealed record StartedRsync(int Index, IRunningCommand Rsync, RsyncStartGate Gate, string PidFile, CommandLine Command);
+
+    private async Task SyncFolderAsync(JobContext context, Folder folder, int index, int count, CancellationToken cancellationToken)
+    {
         var fields = Fields(("folder", folder.Source), ("target_folder", folder.Target), ("delete", folder.Delete));
         context.Log(SyncHost.Source, LogLevel.Info, $"Syncing {folder.Source} to {context.TargetHostname}:{folder.Target}", fields);
-        context.Log(SyncHost.Source, LogLevel.Debug, "rsync command", Fields(("command", command.ToString())));
-
         var watch = Stopwatch.StartNew();
-        IRunningCommand rsync = await StartAsync(context, SyncHost.Source, command, cancellationToken).ConfigureAwait(false);
+        StartedRsync? ready = Interlocked.Exchange(ref prepared, null);
+        if (ready is not null && ready.Index != index)
+        {
+            await DiscardAsync(context, ready, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            ready = null;
+        }
+
+        StartedRsync started = ready ?? await StartRsyncAsync(context, folder, index, cancellationToken).ConfigureAwait(false);
+        IRunningCommand rsync = started.Rsync;
+        context.Log(SyncHost.Source, LogLevel.Debug, "rsync command", Fields(("command", started.Command.ToString())));
+        try
+        {
+            // From here on rsync may change the target: the pre-sync snapshots are taken.
+            started.Gate.Open();
+        }
+        catch
+        {
+            await StopAsync(rsync, TimeSpan.FromMilliseconds(300)).ConfigureAwait(false);
+            await ReleaseAsync(rsync).ConfigureAwait(false);
+            throw;
+        }
+
+        string pidFile = started.PidFile;
         var stats = new FolderStats();
         var errors = new List<string>();
         try
@@ -505,10 +614,10 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         }
     }
 
-    /// <summary>The rsync command for one folder; without a pid file, the preflight estimate instead (--dry-run --stats).</summary>
-    private CommandLine RsyncCommand(JobContext context, Folder folder, int index, string? pidFile)
+    /// <summary>The rsync command for one folder, held back by <paramref name="gate"/>; without a pid file and gate, the preflight estimate instead (--dry-run --stats).</summary>
+    private CommandLine RsyncCommand(JobContext context, Folder folder, int index, string? pidFile, RsyncStartGate? gate = null)
     {
-        bool dryRun = pidFile is null;
+        bool dryRun = pidFile is null || gate is null;
 
         // Paths reach both ends literally. Locally rsync gets an argument vector (no shell). The target path
         // goes through the target's login shell, so it is sent single-quoted with --old-args (rsync passes it
@@ -518,10 +627,11 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         var arguments = new List<string>
         {
             "-aHAX", "--numeric-ids", "--old-args", "--no-inc-recursive",
-            "-e", context.TargetEndpoint!.Rsync!.RemoteShell,
-            // Runs through the target's shell: records the server's pid so an abort can end it, then becomes rsync.
-            // The preflight's dry run writes nothing on the target, not even that.
-            "--rsync-path", dryRun ? "rsync" : $"echo $$ > {ShellQuote.Quote(pidFile!)} && exec rsync",
+            "-e", dryRun ? context.TargetEndpoint!.Rsync!.RemoteShell : context.TargetEndpoint!.Rsync!.GatedRemoteShell(gate!),
+            // Runs through the target's shell: records the server's pid so an abort can end it, waits for the one
+            // line the gated remote shell sends once the gate opens (end-of-file instead ends it here), then
+            // becomes rsync. The preflight's dry run writes nothing on the target, not even that.
+            "--rsync-path", dryRun ? "rsync" : $"echo $$ > {ShellQuote.Quote(pidFile!)} && IFS= read -r go && exec rsync",
         };
         arguments.AddRange(dryRun ? ["--dry-run", "--stats", "--no-human-readable"] : ["--info=progress2", "-i"]);
         if (folder.Delete)
@@ -564,12 +674,15 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
             return;
         }
 
-        // Only a process that is still rsync is signalled: a stale pid file never kills an unrelated process.
-        const string script =
-            "for f in \"$@\"; do p=$(cat \"$f\" 2>/dev/null) || continue; " +
-            "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = rsync ] && kill -TERM \"$p\" 2>/dev/null; done; " +
-            "sleep 0.3; for f in \"$@\"; do p=$(cat \"$f\" 2>/dev/null) || { rm -f \"$f\"; continue; }; " +
-            "[ \"$(cat /proc/$p/comm 2>/dev/null)\" = rsync ] && kill -KILL \"$p\" 2>/dev/null; rm -f \"$f\"; done; exit 0";
+        // Only a process that is still rsync, or the shell waiting to become it (its command line names the pid
+        // file), is signalled: a stale pid file never kills an unrelated process.
+        const string script = """
+            ours() { [ "$(cat /proc/$1/comm 2>/dev/null)" = rsync ] || grep -qaF -- "$2" /proc/$1/cmdline 2>/dev/null; }
+            for f in "$@"; do p=$(cat "$f" 2>/dev/null) || continue; ours "$p" "$f" && kill -TERM "$p" 2>/dev/null; done
+            sleep 0.3
+            for f in "$@"; do p=$(cat "$f" 2>/dev/null) || { rm -f "$f"; continue; }; ours "$p" "$f" && kill -KILL "$p" 2>/dev/null; rm -f "$f"; done
+            exit 0
+            """;
         try
         {
             using var deadline = new CancellationTokenSource(timeout);

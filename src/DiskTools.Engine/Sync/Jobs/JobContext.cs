@@ -49,6 +49,9 @@ public sealed class JobContext(
     /// </summary>
     public string? TargetPrivateDirectory { get; init; }
 
+    /// <summary>The session only validates (-WhatIf): nothing may be started that only a transfer needs.</summary>
+    public bool WhatIf { get; init; }
+
     public string SessionId { get; } = sessionId;
 
     /// <summary>When the session began, on this machine's clock.</summary>

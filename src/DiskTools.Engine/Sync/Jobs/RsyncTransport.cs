@@ -27,8 +27,24 @@ public sealed class RsyncTransport : IDisposable
 
     public string KnownHostsPath => Path.Combine(Directory, "known_hosts");
 
+    /// <summary>The script rsync runs as its remote shell when its start is gated (see <see cref="GatedRemoteShell"/>).</summary>
+    public string GatedShellPath => Path.Combine(Directory, "gated-ssh");
+
     /// <summary>The -e value for rsync: ssh with nothing but the generated config (double-quoted when $TMPDIR holds a space: rsync splits -e itself).</summary>
-    public string RemoteShell => "ssh -F " + (ConfigPath.Any(char.IsWhiteSpace) ? "\"" + ConfigPath + "\"" : ConfigPath);
+    public string RemoteShell => "ssh -F " + Word(ConfigPath);
+
+    /// <summary>
+    /// The -e value for an rsync whose start <paramref name="gate"/> holds back: the same ssh, logging in at
+    /// once, with rsync's first bytes held back locally until the gate opens. Run through sh, so a temporary
+    /// directory mounted noexec does not matter. The remote command must begin by reading one line (see
+    /// FolderSyncJob's rsync path): that line is the only thing sent before the gate opens.
+    /// </summary>
+    public string GatedRemoteShell(RsyncStartGate gate) => "sh " + Word(GatedShellPath) + " " + Word(gate.Path);
+
+    /// <summary>A new, shut gate in the transport's private directory, named by <paramref name="name"/> (letters, digits, '-').</summary>
+    public RsyncStartGate CreateGate(string name) => RsyncStartGate.Create(Path.Combine(Directory, "gate-" + name));
+
+    private static string Word(string path) => path.Any(char.IsWhiteSpace) ? "\"" + path + "\"" : path;
 
     /// <summary>The host part of rsync's "host:path".</summary>
     public string HostSpec => HostAlias;
@@ -98,6 +114,7 @@ public sealed class RsyncTransport : IDisposable
             string line = key.KeyType + " " + Convert.ToBase64String(key.Blob);
             WritePrivate(transport.KnownHostsPath, $"{HostAlias} {line}\n[{HostAlias}]:{endpoint.Port.ToString(CultureInfo.InvariantCulture)} {line}\n");
             WritePrivate(transport.ConfigPath, config.ToString());
+            WritePrivate(transport.GatedShellPath, GatedShell(transport.ConfigPath));
             return transport;
         }
         catch
@@ -118,6 +135,25 @@ public sealed class RsyncTransport : IDisposable
             // Best effort: it only ever held a public key and a config.
         }
     }
+
+    /// <summary>
+    /// The gated remote shell. It becomes ssh, which logs in at once; ssh's stdin is a FIFO (private, removed
+    /// as soon as both ends are open) fed by a background group that first waits for a shared flock on the
+    /// gate file ($1). Only when the file then says "go" does the group send the line the target's shell
+    /// waits for, then become cat, passing rsync's bytes on. A gate released without "go" (a session that
+    /// stopped or died before its transfer) ends the group: ssh reads end-of-file, so does the target's shell,
+    /// which ends without starting rsync's server. ssh itself is the process rsync waits for, so the session
+    /// ends when ssh does; cat ends with rsync's pipe.
+    /// </summary>
+    private static string GatedShell(string configPath) => $$"""
+        gate=$1
+        shift
+        mkfifo -m 600 -- "$gate.fifo" || exit 255
+        exec 3<&0
+        { rm -f -- "$gate.fifo"; flock -s "$gate" true && [ "$(cat -- "$gate")" = go ] && printf '\n' && exec cat <&3; } > "$gate.fifo" &
+        exec ssh -F {{Remoting.ShellQuote.Quote(configPath)}} "$@" < "$gate.fifo" 3<&-
+
+        """;
 
     private static void WritePrivate(string path, string text)
     {

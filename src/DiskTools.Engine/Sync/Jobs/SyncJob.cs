@@ -45,6 +45,13 @@ public abstract class SyncJob(string name, string description, bool required = f
         await Task.WhenAll(stopping).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The session ends without the run this job prepared for during validation (validation failed, the run was
+    /// declined or -WhatIf, an earlier step failed): releases whatever it started ahead, within <paramref name="timeout"/>.
+    /// Called for every job at the end of every session; does nothing when nothing was prepared or it was used.
+    /// </summary>
+    public virtual Task DiscardAsync(TimeSpan timeout) => Task.CompletedTask;
+
     /// <summary>Starts a process on a host and tracks it, so that <see cref="AbortAsync"/> can end it.</summary>
     protected async Task<IRunningCommand> StartAsync(JobContext context, SyncHost host, CommandLine command, CancellationToken cancellationToken)
     {

@@ -45,6 +45,7 @@ internal static unsafe class PosixFiles
     public const int ReadOnly = OpenFlags.ReadOnly;
     public const int ReadWrite = OpenFlags.ReadWrite;
     public const int Create = OpenFlags.Create;
+    public const int Exclusive = OpenFlags.Exclusive;
     public const int NonBlocking = OpenFlags.NonBlocking;
     public const int CloseOnExec = OpenFlags.CloseOnExec;
     public static readonly int NoFollow = OpenFlags.NoFollow;

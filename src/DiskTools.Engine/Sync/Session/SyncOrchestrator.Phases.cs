@@ -87,7 +87,8 @@ public sealed partial class SyncOrchestrator
     private async Task CheckPrerequisitesAsync(CancellationToken cancellationToken)
     {
         bool rsync = plan!.UsesRsync;
-        string[] onSource = rsync ? ["btrfs", "df", "rsync", "ssh"] : ["btrfs", "df"];
+        // flock: rsync's gated remote shell waits on its start gate with it (RsyncStartGate).
+        string[] onSource = rsync ? ["btrfs", "df", "flock", "rsync", "ssh"] : ["btrfs", "df"];
         string[] onTarget = rsync ? ["btrfs", "df", "flock", "rsync"] : ["btrfs", "df", "flock"];
         IReadOnlyList<string>[] missing = await Task.WhenAll(
             HostRequirements.MissingAsync(source!, onSource, cancellationToken),
@@ -280,6 +281,12 @@ public sealed partial class SyncOrchestrator
             stopping.Add(monitor.AbortAsync(budget));
         }
 
+        // What a job started ahead for a run that did not come (folder_sync's first rsync, waiting at its gate).
+        foreach (SyncJob planned in plan?.Running ?? [])
+        {
+            stopping.Add(planned.DiscardAsync(budget));
+        }
+
         if (targetLock is not null)
         {
             stopping.Add(targetLock.ReleaseAsync(budget));
@@ -315,6 +322,7 @@ public sealed partial class SyncOrchestrator
             Session.SessionId, Session.StartedAt, Session.SourceHostname, Session.TargetHostname, ReservedDirectories(), JobLog, PublishProgress)
         {
             TargetPrivateDirectory = targetLock?.PrivateDirectory,
+            WhatIf = options.WhatIf,
         };
 
     /// <summary>What this session writes into the locks it holds.</summary>
