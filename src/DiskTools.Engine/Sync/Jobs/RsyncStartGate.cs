@@ -49,32 +49,27 @@ public sealed class RsyncStartGate : IDisposable
 
     /// <summary>Lets the rsync through: "go" is written before the lock is released, so the waiting side reads it once it holds the lock.</summary>
     /// <exception cref="DiskToolsException">SyncTransportUnavailable: "go" could not be written (the gate stays shut).</exception>
-    public void Open()
-    {
-        int handle = Interlocked.Exchange(ref fd, -1);
-        ObjectDisposedException.ThrowIf(handle < 0, this);
-        try
-        {
-            if (!PosixFiles.WriteAll(handle, "go\n"u8.ToArray()))
-            {
-                throw Failed(Path, "cannot write to it");
-            }
-
-            IsOpen = true;
-        }
-        finally
-        {
-            PosixFiles.Close(handle);
-        }
-    }
+    public void Open() => Release(go: true);
 
     /// <summary>Shuts the gate for good if it was never opened; the file itself goes with the transport's directory.</summary>
-    public void Dispose()
+    public void Dispose() => Release(go: false);
+
+    private void Release(bool go)
     {
         int handle = Interlocked.Exchange(ref fd, -1);
-        if (handle >= 0)
+        ObjectDisposedException.ThrowIf(handle < 0 && go, this);
+        if (handle < 0)
         {
-            PosixFiles.Close(handle);
+            return;
+        }
+
+        bool said = !go || PosixFiles.WriteAll(handle, "go\n"u8.ToArray());
+        // Closing the only descriptor of this open file releases the lock, whatever the file now says.
+        PosixFiles.Close(handle);
+        IsOpen = go && said;
+        if (!said)
+        {
+            throw Failed(Path, "cannot write to it");
         }
     }
 
