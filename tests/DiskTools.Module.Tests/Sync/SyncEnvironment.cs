@@ -54,50 +54,26 @@ public sealed class SyncEnvironment : IDisposable
         // before rsync's server starts, as a chatty or hostile rc file would.
         string targetBin = Path.Combine(Home, "target-bin");
         Directory.CreateDirectory(targetBin);
-        string realBtrfs = new[] { "/usr/sbin", "/sbin", "/usr/bin", "/bin" }.Select(d => Path.Combine(d, "btrfs")).FirstOrDefault(File.Exists) ?? "btrfs";
-        File.WriteAllText(Path.Combine(targetBin, "btrfs"), $"""
-            #!/bin/sh
+        WriteTargetTool(targetBin, "btrfs", ["/usr/sbin", "/sbin", "/usr/bin", "/bin"], $"""
             if [ -f '{SnapshotDelayFile}' ]; then
                 case "$*" in *"subvolume snapshot -r"*) sleep "$(cat '{SnapshotDelayFile}')";; esac
             fi
-            exec '{realBtrfs}' "$@"
-
             """);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(targetBin, "btrfs"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
 
         // And an rsync that notes every start (its arguments, one line) before it becomes the real one, so a test
         // can tell whether an rsync server ever ran on the target, however briefly.
-        string realRsync = new[] { "/usr/bin", "/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, "rsync")).FirstOrDefault(File.Exists) ?? "rsync";
-        File.WriteAllText(Path.Combine(targetBin, "rsync"), $"""
-            #!/bin/sh
+        WriteTargetTool(targetBin, "rsync", ["/usr/bin", "/bin", "/usr/local/bin"], $"""
             printf '%s\n' "$*" >> '{RsyncStartsFile}'
-            exec '{realRsync}' "$@"
-
             """);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(targetBin, "rsync"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
 
         // And a df that, while a test holds TargetDfWaitsUntil(), waits (up to 30 s) until the test's condition (a
         // shell command) holds: what comes after it then runs in the state the test waited for.
-        string realDf = new[] { "/usr/bin", "/bin" }.Select(d => Path.Combine(d, "df")).FirstOrDefault(File.Exists) ?? "df";
-        File.WriteAllText(Path.Combine(targetBin, "df"), $"""
-            #!/bin/sh
+        WriteTargetTool(targetBin, "df", ["/usr/bin", "/bin"], $"""
             if [ -f '{DfWaitFile}' ]; then
                 i=0
                 while [ "$i" -lt 600 ] && ! sh -c "$(cat '{DfWaitFile}')" >/dev/null 2>&1; do sleep 0.05; i=$((i+1)); done
             fi
-            exec '{realDf}' "$@"
-
             """);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(Path.Combine(targetBin, "df"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
 
         File.WriteAllText(TargetRcFile, $"""
             PATH='{targetBin}':$PATH; export PATH
@@ -119,6 +95,18 @@ public sealed class SyncEnvironment : IDisposable
         Directory.CreateDirectory(TargetDataHome);
         Directory.CreateSymbolicLink(targetShare, TargetDataHome);
         Session = new ModuleSession();
+    }
+
+    /// <summary>A script named <paramref name="name"/> in <paramref name="bin"/> that runs <paramref name="before"/> and then becomes the real program, found in <paramref name="dirs"/>.</summary>
+    private static void WriteTargetTool(string bin, string name, string[] dirs, string before)
+    {
+        string real = dirs.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists) ?? name;
+        string path = Path.Combine(bin, name);
+        File.WriteAllText(path, $"#!/bin/sh\n{before}\nexec '{real}' \"$@\"\n");
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
     }
 
     /// <summary>Skips (or fails in CI) when the machine cannot host sync sessions.</summary>

@@ -34,8 +34,11 @@ public sealed class SyncInterruptionTests(SyncEnvironment env, ITestOutputHelper
         (PowerShell shell, IAsyncResult pending) = env.Session.Start(env.StartScript(), env.Args(config));
         using (shell)
         {
-            string log = env.WaitForLog("\"job\":\"folder_sync\"", Patience, earlier);
-            WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Target.MountPoint).Count > 0, Patience);
+            // Mid-transfer: the session has begun the folder and rsync's server runs on the target. (The local rsync
+            // alone says less: it is started during validation and waits there for the pre-sync snapshots.)
+            string log = env.WaitForLog("Syncing " + src, Patience, earlier);
+            WaitUntil(() => SyncEnvironment.ProcessesWith("rsync --server").Any(p => p.CommandLine.Contains(dst, StringComparison.Ordinal)
+                && !p.CommandLine.Contains("read -r go", StringComparison.Ordinal)), Patience);
             Assert.NotEmpty(SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint));
 
             var watch = Stopwatch.StartNew();
