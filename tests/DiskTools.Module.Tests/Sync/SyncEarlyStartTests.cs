@@ -152,6 +152,62 @@ public sealed class SyncEarlyStartTests(SyncEnvironment env, ITestOutputHelper o
         SyncEnvironment.WaitUntil(() => SyncEnvironment.LockIsFree(env.TargetLock), TimeSpan.FromSeconds(30));
     }
 
+    [SkippableFact]
+    public void An_early_rsync_whose_connection_dropped_while_it_waited_is_replaced_and_the_folder_still_syncs()
+    {
+        env.Require();
+        (string src, string dst) = Folders("early-drop");
+        string config = env.WriteConfig($$"""
+            sync_jobs: { folder_sync: true }
+            folder_sync:
+              folders: [{ source: "{{src}}", target: "{{dst}}" }]
+            """, disk: "check_interval: 30");
+        // The preflight's du waits for the test's word, so the early rsync is caught waiting at its gate.
+        string bin = Path.Combine(env.Home, "held-du-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(bin);
+        string go = Path.Combine(bin, "go");
+        string realDu = new[] { "/usr/bin/du", "/bin/du" }.First(File.Exists);
+        File.WriteAllText(Path.Combine(bin, "du"), $"#!/bin/sh\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\nexec '{realDu}' \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "du"), (UnixFileMode)0b111_101_101);
+
+        using Process session = StartLauncher(
+            $"$s = Start-SyncSession -ComputerName '{env.Server.Alias}' -SshConfigPath '{env.Server.ConfigPath}' -ConfigPath '{config}'; $s.Status; $s.ErrorMessage",
+            bin + ":" + Environment.GetEnvironmentVariable("PATH"));
+        var lines = new List<string>();
+        session.OutputDataReceived += (_, e) => { if (e.Data is { } line) { lock (lines) { lines.Add(line); } } };
+        try
+        {
+            SyncEnvironment.WaitUntil(() => SyncEnvironment.ProcessesWith("read -r go").Any(p => p.CommandLine.Contains("--server", StringComparison.Ordinal)
+                && p.CommandLine.Contains(dst, StringComparison.Ordinal) && !p.CommandLine.StartsWith("ssh", StringComparison.Ordinal)), Patience);
+            // The connection of the waiting rsync drops: its ssh is killed.
+            (int ssh, _) = Assert.Single(SyncEnvironment.ProcessesWith(dst), p => p.CommandLine.StartsWith("ssh ", StringComparison.Ordinal));
+            Process.GetProcessById(ssh).Kill();
+            SyncEnvironment.WaitUntil(() => SyncEnvironment.RsyncProcessesUnder(env.Source.MountPoint).Count == 0, Patience);
+            File.WriteAllText(go, string.Empty);
+            Assert.True(session.WaitForExit((int)Patience.TotalMilliseconds), "the session did not end");
+            session.WaitForExit();
+        }
+        finally
+        {
+            if (!session.HasExited)
+            {
+                session.Kill();
+            }
+        }
+
+        lock (lines)
+        {
+            foreach (string line in lines)
+            {
+                output.WriteLine(line);
+            }
+
+            Assert.Contains("Completed", lines);
+        }
+
+        Assert.Equal("a", File.ReadAllText(Path.Combine(dst, "a.txt")));
+    }
+
     private (string Source, string Target) Folders(string name)
     {
         string unique = name + "-" + Guid.NewGuid().ToString("N")[..8];

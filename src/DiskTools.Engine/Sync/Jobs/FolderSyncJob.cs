@@ -25,6 +25,8 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
     /// <summary>The first folder's rsync, started during validation and held at its gate; null once taken or discarded.</summary>
     private StartedRsync? prepared;
 
+    private int gatesMade;
+
     public static SyncJobDefinition Definition { get; } = new(
         JobName,
         Summary,
@@ -473,7 +475,8 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         // place another user could plant a symbolic link; removed when the folder is done.
         string pidFile = (context.TargetPrivateDirectory ?? throw new InvalidOperationException("The target lock is not held."))
             + $"/rsync-{context.SessionId}-{index}.pid";
-        RsyncStartGate gate = context.TargetEndpoint!.Rsync!.CreateGate($"{context.SessionId}-{index}");
+        // A gate per start: one that replaces a discarded early start must not meet the old gate's file.
+        RsyncStartGate gate = context.TargetEndpoint!.Rsync!.CreateGate($"{context.SessionId}-{index}-{Interlocked.Increment(ref gatesMade)}");
         try
         {
             lock (remotePidFiles)
@@ -501,8 +504,11 @@ public sealed class FolderSyncJob() : SyncJob(JobName, Summary)
         context.Log(SyncHost.Source, LogLevel.Info, $"Syncing {folder.Source} to {context.TargetHostname}:{folder.Target}", fields);
         var watch = Stopwatch.StartNew();
         StartedRsync? ready = Interlocked.Exchange(ref prepared, null);
-        if (ready is not null && ready.Index != index)
+        if (ready is not null && (ready.Index != index || ready.Rsync.WaitForExitAsync(CancellationToken.None).IsCompleted))
         {
+            // Ended while it waited (its connection dropped during a long check or a -Confirm prompt): it never
+            // reached the target, so this folder's rsync simply starts now instead.
+            context.Log(SyncHost.Source, LogLevel.Debug, $"The rsync started for {folder.Source} during validation is not usable; starting another", Fields(("folder", folder.Source)));
             await DiscardAsync(context, ready, TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             ready = null;
         }
