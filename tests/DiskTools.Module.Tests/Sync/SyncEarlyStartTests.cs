@@ -109,13 +109,10 @@ public sealed class SyncEarlyStartTests(SyncEnvironment env, ITestOutputHelper o
 
         // The preflight's du (run after the early start) never finishes here, so the session is caught between
         // starting its rsync and taking its snapshots. exec keeps it one process, which dies with the session.
-        string bin = Path.Combine(env.Home, "slow-du-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(bin);
         string marker = "3599." + Random.Shared.Next(100000, 999999).ToString(System.Globalization.CultureInfo.InvariantCulture);
-        File.WriteAllText(Path.Combine(bin, "du"), $"#!/bin/sh\nexec sleep {marker}\n");
-        File.SetUnixFileMode(Path.Combine(bin, "du"), (UnixFileMode)0b111_101_101);
+        string bin = StandInDu($"exec sleep {marker}");
 
-        using Process session = StartLauncher(
+        using Process session = SyncEnvironment.StartLauncher(
             $"Start-SyncSession -ComputerName '{env.Server.Alias}' -SshConfigPath '{env.Server.ConfigPath}' -ConfigPath '{config}'",
             bin + ":" + Environment.GetEnvironmentVariable("PATH"));
         try
@@ -163,14 +160,11 @@ public sealed class SyncEarlyStartTests(SyncEnvironment env, ITestOutputHelper o
               folders: [{ source: "{{src}}", target: "{{dst}}" }]
             """, disk: "check_interval: 30");
         // The preflight's du waits for the test's word, so the early rsync is caught waiting at its gate.
-        string bin = Path.Combine(env.Home, "held-du-" + Guid.NewGuid().ToString("N")[..8]);
-        Directory.CreateDirectory(bin);
-        string go = Path.Combine(bin, "go");
+        string go = Path.Combine(env.Home, "du-go-" + Guid.NewGuid().ToString("N")[..8]);
         string realDu = new[] { "/usr/bin/du", "/bin/du" }.First(File.Exists);
-        File.WriteAllText(Path.Combine(bin, "du"), $"#!/bin/sh\nwhile [ ! -e '{go}' ]; do sleep 0.05; done\nexec '{realDu}' \"$@\"\n");
-        File.SetUnixFileMode(Path.Combine(bin, "du"), (UnixFileMode)0b111_101_101);
+        string bin = StandInDu($"while [ ! -e '{go}' ]; do sleep 0.05; done\nexec '{realDu}' \"$@\"");
 
-        using Process session = StartLauncher(
+        using Process session = SyncEnvironment.StartLauncher(
             $"$s = Start-SyncSession -ComputerName '{env.Server.Alias}' -SshConfigPath '{env.Server.ConfigPath}' -ConfigPath '{config}'; $s.Status; $s.ErrorMessage",
             bin + ":" + Environment.GetEnvironmentVariable("PATH"));
         var lines = new List<string>();
@@ -208,6 +202,16 @@ public sealed class SyncEarlyStartTests(SyncEnvironment env, ITestOutputHelper o
         Assert.Equal("a", File.ReadAllText(Path.Combine(dst, "a.txt")));
     }
 
+    /// <summary>A directory holding a du that runs <paramref name="body"/>, to put first on the session's PATH.</summary>
+    private string StandInDu(string body)
+    {
+        string bin = Path.Combine(env.Home, "du-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "du"), $"#!/bin/sh\n{body}\n");
+        File.SetUnixFileMode(Path.Combine(bin, "du"), (UnixFileMode)0b111_101_101);
+        return bin;
+    }
+
     private (string Source, string Target) Folders(string name)
     {
         string unique = name + "-" + Guid.NewGuid().ToString("N")[..8];
@@ -226,18 +230,4 @@ public sealed class SyncEarlyStartTests(SyncEnvironment env, ITestOutputHelper o
     private string NewLog(HashSet<string> earlier)
         => Assert.Single(Directory.GetFiles(env.LogDirectory), f => !earlier.Contains(f));
 
-    private static Process StartLauncher(string command, string path)
-    {
-        var start = new ProcessStartInfo(ModuleSession.LauncherPath, ["-Command", command])
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
-        };
-        start.Environment.Remove("DISKTOOLS_MODULE");
-        start.Environment["PATH"] = path;
-        Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 }

@@ -376,6 +376,29 @@ public sealed class SyncEnvironment : IDisposable
         return found;
     }
 
+    /// <summary>
+    /// The launcher running <paramref name="command"/> as a process of its own (so a test can signal it), its
+    /// output read and dropped; with <paramref name="path"/>, that PATH (stand-in tools first).
+    /// </summary>
+    public static Process StartLauncher(string command, string? path = null)
+    {
+        var start = new ProcessStartInfo(ModuleSession.LauncherPath, ["-Command", command])
+        {
+            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
+        };
+        start.Environment.Remove("DISKTOOLS_MODULE");
+        if (path is not null)
+        {
+            start.Environment["PATH"] = path;
+        }
+
+        Process process = Process.Start(start)!;
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return process;
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails the test once <paramref name="timeout"/> has passed.</summary>
     public static void WaitUntil(Func<bool> condition, TimeSpan timeout)
     {

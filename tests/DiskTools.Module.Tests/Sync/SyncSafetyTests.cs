@@ -191,7 +191,7 @@ public sealed class SyncSafetyTests(SyncEnvironment env, ITestOutputHelper outpu
         env.Require();
         string config = env.WriteConfig("sync_jobs: { dummy_success: true }\ndummy_success: { duration_seconds: 90 }", disk: "check_interval: 30");
         HashSet<string> earlier = Directory.Exists(env.LogDirectory) ? [.. Directory.GetFiles(env.LogDirectory)] : [];
-        using Process session = StartLauncher($"Start-SyncSession -ComputerName '{env.Server.Alias}' -SshConfigPath '{env.Server.ConfigPath}' -ConfigPath '{config}'");
+        using Process session = SyncEnvironment.StartLauncher($"Start-SyncSession -ComputerName '{env.Server.Alias}' -SshConfigPath '{env.Server.ConfigPath}' -ConfigPath '{config}'");
         try
         {
             string id = SessionIdOf(env.WaitForLog("dummy_success running", Patience, earlier));
@@ -373,20 +373,6 @@ public sealed class SyncSafetyTests(SyncEnvironment env, ITestOutputHelper outpu
 
     private string StatusOf(string id)
         => Assert.Single(env.Session.Invoke("Get-SyncSession -SessionId $args[0]", id).Output).Properties["Status"].Value.ToString()!;
-
-    private static Process StartLauncher(string command)
-    {
-        var start = new ProcessStartInfo(ModuleSession.LauncherPath, ["-Command", command])
-        {
-            UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true,
-        };
-        start.Environment.Remove("DISKTOOLS_MODULE");
-        Process process = Process.Start(start)!;
-        process.StandardInput.Close();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
 
     /// <summary>Runs the launcher inside the target's namespaces, as the target host's root would (its own lock directory).</summary>
     private ProcessResult RunLauncherOnTarget(string command)

@@ -24,9 +24,6 @@ public sealed class RsyncStartGate : IDisposable
     /// <summary>The gate file, in the transport's private directory.</summary>
     public string Path { get; }
 
-    /// <summary>Whether <see cref="Open"/> let the rsync through.</summary>
-    public bool IsOpen { get; private set; }
-
     /// <summary>Creates the gate file (this user's, mode 0600, refused if anything is already there) closed.</summary>
     /// <exception cref="DiskToolsException">SyncTransportUnavailable: the file cannot be created or locked.</exception>
     public static RsyncStartGate Create(string path)
@@ -66,7 +63,6 @@ public sealed class RsyncStartGate : IDisposable
         bool said = !go || PosixFiles.WriteAll(handle, "go\n"u8.ToArray());
         // Closing the only descriptor of this open file releases the lock, whatever the file now says.
         PosixFiles.Close(handle);
-        IsOpen = go && said;
         if (!said)
         {
             throw Failed(Path, "cannot write to it");
