@@ -3,7 +3,8 @@
 # 1,000,000-record inventory (loaded with Import-FileInventory), then a steady-state pass with nothing new.
 # Targets (2 cores): ≥ 100,000 events/s end to end; an idle pass < 0.5 s; the baseline import
 # ≥ 150,000 rows/s (a new root's rows are copied straight into its own partition of file_records, which is
-# then keyed and attached; not reached yet: the COPY itself, with its generated path digest, is the largest part).
+# then keyed and attached; not reached on 2 cores: the COPY alone, with its generated path digest, takes
+# 6.1-6.9 s per million rows; README.md has the split).
 #   RECORDS=1000000 EVENTS=1000 LOGS=1 bench/lucid-audit.sh      (mostly the import)
 #   bench/lucid-audit.sh               (after ./build.sh build; run as root or as a user who can run initdb)
 #   RECORDS=1000000 EVENTS=1000000 LOGS=50 bench/lucid-audit.sh
