@@ -7,11 +7,17 @@ CREATE FUNCTION disktools_add_partial_record_indexes(p_table regclass) RETURNS v
 LANGUAGE plpgsql AS $$
 DECLARE
     definition text;
+    on_table text;
 BEGIN
     FOR definition IN
         SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i
         WHERE i.indrelid = 'file_records'::regclass AND i.indpred IS NOT NULL
     LOOP
-        EXECUTE regexp_replace(definition, '^CREATE INDEX \S+ ON ONLY \S+', format('CREATE INDEX ON %s', p_table));
+        -- "CREATE [UNIQUE] INDEX name ON ONLY file_records USING …" becomes the same index, named by the server, on p_table.
+        on_table := regexp_replace(definition, '^(CREATE (UNIQUE )?INDEX) \S+ ON ONLY \S+ ', format('\1 ON %s ', p_table));
+        IF on_table = definition THEN
+            RAISE EXCEPTION 'cannot read the definition of an index of file_records: %', definition;
+        END IF;
+        EXECUTE on_table;
     END LOOP;
 END $$;
